@@ -1,0 +1,302 @@
+//! Filtrations: cells with values, sorted into the filtration order.
+//!
+//! The order is dimension-major: all vertices, then all edges, and so on; within a dimension
+//! cells are sorted by (value′, emission index), where value′ is the value, negated under
+//! `negate`, and the emission index is the builder's documented order (lexicographic vertex
+//! tuples for simplicial builders). A cell's position in this order is its *sid*.
+//!
+//! Simplices are stored compactly: per dimension one flat `Vec<u32>` of vertex tuples with stride
+//! dim + 1 in sid order, plus the permutation that lists them lexicographically, which is all a
+//! facet lookup (binary search) needs. No allocation per cell.
+
+pub mod vr;
+
+use std::cmp::Ordering;
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use crate::error::{try_filled, Error, Result};
+use crate::matrix::BoundaryOracle;
+
+/// Which builder produced a filtration, and so how its values and critical indices are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Vietoris-Rips: each simplex takes the length of its critical edge.
+    VietorisRips,
+}
+
+impl Kind {
+    /// The public name of the kind (`"vr"`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::VietorisRips => "vr",
+        }
+    }
+}
+
+/// The floating-point type the filtration values are rounded to before sorting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Precision {
+    /// IEEE binary32: values are computed in f64 and rounded to the nearest f32.
+    Single,
+    /// IEEE binary64.
+    Double,
+}
+
+impl Precision {
+    /// Round `x` to this precision (returned as f64, exactly representable in the precision).
+    pub fn round(self, x: f64) -> f64 {
+        match self {
+            Precision::Single => x as f32 as f64,
+            Precision::Double => x,
+        }
+    }
+}
+
+/// Compare two values in filtration order: ascending, or descending under `negate`. Values are
+/// never NaN; 0.0 and −0.0 compare equal, so that ties fall back to emission order.
+pub(crate) fn cmp_values(a: f64, b: f64, negate: bool) -> Ordering {
+    let ord = a.partial_cmp(&b).unwrap_or(Ordering::Equal);
+    if negate {
+        ord.reverse()
+    } else {
+        ord
+    }
+}
+
+/// The simplices of one dimension, as built in emission (lexicographic) order.
+#[derive(Debug, Clone, Default)]
+pub struct LexBlock {
+    /// Vertex tuples, ascending within each tuple, tuples in ascending lexicographic order.
+    pub vertices: Vec<u32>,
+    /// One value per simplex, in the same order.
+    pub values: Vec<f64>,
+    /// One value-source index per simplex (builder-specific meaning), in the same order.
+    pub sources: Vec<u32>,
+}
+
+#[derive(Debug, Clone)]
+struct SimplexBlock {
+    dim: usize,
+    /// Vertex tuples in sid order, stride dim + 1.
+    vertices: Vec<u32>,
+    /// `lex_order[k]` is the block-local sid of the k-th simplex in lexicographic order.
+    lex_order: Vec<u32>,
+}
+
+impl SimplexBlock {
+    fn len(&self) -> usize {
+        self.lex_order.len()
+    }
+
+    fn simplex(&self, local_sid: usize) -> &[u32] {
+        let w = self.dim + 1;
+        &self.vertices[local_sid * w..(local_sid + 1) * w]
+    }
+
+    /// The local sid of the simplex with exactly these (ascending) vertices.
+    fn find(&self, vertices: &[u32]) -> Option<usize> {
+        let (mut lo, mut hi) = (0usize, self.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let sid = self.lex_order[mid] as usize;
+            match self.simplex(sid).cmp(vertices) {
+                Ordering::Less => lo = mid + 1,
+                Ordering::Greater => hi = mid,
+                Ordering::Equal => return Some(sid),
+            }
+        }
+        None
+    }
+}
+
+/// A filtered simplicial complex in sid order.
+#[derive(Debug, Clone)]
+pub struct Filtration {
+    kind: Kind,
+    negate: bool,
+    blocks: Vec<SimplexBlock>,
+    /// `starts[d]..starts[d + 1]` are the sids of dimension d.
+    starts: Vec<usize>,
+    values: Vec<f64>,
+    /// Per sid, the global sid of the cell the value is read from (VR: the critical edge; a
+    /// vertex points to itself).
+    sources: Vec<u32>,
+}
+
+impl Filtration {
+    /// Sort builder output into a filtration. `blocks[d]` holds the d-simplices in lexicographic
+    /// order; `map_source(d, source)` turns a block's source entries into global sids once the
+    /// order is known (it receives the partially built filtration's lexicographic lookup).
+    ///
+    /// # Errors
+    /// [`Error::TooLarge`] if the complex has 2³² cells or more, or arrays cannot be allocated.
+    pub(crate) fn from_lex_blocks(
+        kind: Kind,
+        negate: bool,
+        blocks: Vec<LexBlock>,
+        map_source: impl Fn(&Filtration, usize, u32) -> u32 + Sync,
+    ) -> Result<Self> {
+        let total: usize = blocks.iter().map(|b| b.values.len()).sum();
+        if total >= u32::MAX as usize {
+            return Err(Error::TooLarge {
+                what: "filtration",
+                reason: format!("{total} cells; at most {} are supported", u32::MAX - 1),
+            });
+        }
+        let mut starts = vec![0usize];
+        let mut values = try_filled(total, 0.0f64, "filtration values")?;
+        let mut raw_sources = try_filled(total, 0u32, "filtration sources")?;
+        let mut sorted_blocks = Vec::with_capacity(blocks.len());
+        for (dim, block) in blocks.into_iter().enumerate() {
+            let n = block.values.len();
+            let start = *starts.last().expect("starts is never empty");
+            // perm[local sid] = lexicographic index.
+            let mut perm: Vec<u32> = (0..n as u32).collect();
+            perm.par_sort_unstable_by(|&a, &b| {
+                cmp_values(block.values[a as usize], block.values[b as usize], negate).then(a.cmp(&b))
+            });
+            let w = dim + 1;
+            let mut vertices = try_filled(n * w, 0u32, "filtration cells")?;
+            vertices.par_chunks_mut(w).zip(perm.par_iter()).for_each(|(dst, &lex)| {
+                let lex = lex as usize;
+                dst.copy_from_slice(&block.vertices[lex * w..(lex + 1) * w]);
+            });
+            let mut lex_order = try_filled(n, 0u32, "filtration order")?;
+            for (sid, &lex) in perm.iter().enumerate() {
+                lex_order[lex as usize] = sid as u32;
+                values[start + sid] = block.values[lex as usize];
+                raw_sources[start + sid] = block.sources[lex as usize];
+            }
+            starts.push(start + n);
+            sorted_blocks.push(SimplexBlock { dim, vertices, lex_order });
+        }
+        let mut fil = Filtration { kind, negate, blocks: sorted_blocks, starts, values, sources: Vec::new() };
+        let sources: Vec<u32> = (0..total)
+            .into_par_iter()
+            .map(|sid| map_source(&fil, fil.dim_of(sid), raw_sources[sid]))
+            .collect();
+        fil.sources = sources;
+        Ok(fil)
+    }
+
+    /// The builder that produced this filtration.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// Whether comparisons are reversed (values are stored raw either way).
+    pub fn negate(&self) -> bool {
+        self.negate
+    }
+
+    /// The number of cells N.
+    pub fn size(&self) -> usize {
+        self.values.len()
+    }
+
+    /// The largest cell dimension present (0 for a filtration of vertices only).
+    pub fn max_dim(&self) -> usize {
+        self.blocks.iter().rposition(|b| b.len() > 0).unwrap_or(0)
+    }
+
+    /// The sids of the dimension-d block (empty above `max_dim`).
+    pub fn dim_range(&self, dim: usize) -> Range<usize> {
+        if dim + 1 < self.starts.len() {
+            self.starts[dim]..self.starts[dim + 1]
+        } else {
+            self.size()..self.size()
+        }
+    }
+
+    /// The dimension of cell `sid`.
+    ///
+    /// # Panics
+    /// If `sid >= size()`.
+    pub fn dim_of(&self, sid: usize) -> usize {
+        assert!(sid < self.size(), "sid {sid} out of range");
+        self.starts.partition_point(|&s| s <= sid) - 1
+    }
+
+    /// The values in sid order.
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+
+    /// Per sid, the global sid of the cell whose value it takes (VR: the critical edge).
+    pub fn sources(&self) -> &[u32] {
+        &self.sources
+    }
+
+    /// The ascending vertex ids of cell `sid`.
+    ///
+    /// # Errors
+    /// [`Error::IndexOutOfRange`] if `sid >= size()`.
+    pub fn cell(&self, sid: usize) -> Result<&[u32]> {
+        if sid >= self.size() {
+            return Err(Error::IndexOutOfRange { idx: sid, size: self.size() });
+        }
+        let dim = self.dim_of(sid);
+        Ok(self.blocks[dim].simplex(sid - self.starts[dim]))
+    }
+
+    /// The vertex tuples of dimension `dim` in sid order, flat with stride dim + 1.
+    pub fn cells_in_dimension(&self, dim: usize) -> &[u32] {
+        self.blocks.get(dim).map_or(&[], |b| b.vertices.as_slice())
+    }
+
+    /// The sid of the cell with exactly these vertices, in any order.
+    ///
+    /// # Errors
+    /// [`Error::CellNotFound`] if no cell has these vertices.
+    pub fn sorted_id(&self, vertices: &[u32]) -> Result<usize> {
+        let mut key = vertices.to_vec();
+        key.sort_unstable();
+        let not_found = || Error::CellNotFound { vertices: key.clone() };
+        if key.is_empty() || key.windows(2).any(|w| w[0] == w[1]) {
+            return Err(not_found());
+        }
+        let dim = key.len() - 1;
+        let block = self.blocks.get(dim).ok_or_else(not_found)?;
+        block.find(&key).map(|local| self.starts[dim] + local).ok_or_else(not_found)
+    }
+
+    /// The global sid of the d-simplex with these ascending vertices, if present.
+    pub(crate) fn find_simplex(&self, vertices: &[u32]) -> Option<usize> {
+        let dim = vertices.len().checked_sub(1)?;
+        self.blocks.get(dim)?.find(vertices).map(|local| self.starts[dim] + local)
+    }
+
+    /// The global sid of the lexicographically k-th simplex of dimension `dim`.
+    pub(crate) fn sid_of_lex(&self, dim: usize, k: usize) -> u32 {
+        (self.starts[dim] + self.blocks[dim].lex_order[k] as usize) as u32
+    }
+}
+
+impl BoundaryOracle for Filtration {
+    fn n_cells(&self) -> usize {
+        self.size()
+    }
+
+    fn cells_with_facets(&self) -> Range<usize> {
+        self.starts.get(1).copied().unwrap_or(0).min(self.size())..self.size()
+    }
+
+    fn facets(&self, sid: usize, out: &mut Vec<u32>) {
+        out.clear();
+        let dim = self.dim_of(sid);
+        if dim == 0 {
+            return;
+        }
+        let simplex = self.blocks[dim].simplex(sid - self.starts[dim]);
+        let mut facet = Vec::with_capacity(dim);
+        for skip in 0..=dim {
+            facet.clear();
+            facet.extend(simplex.iter().enumerate().filter(|&(k, _)| k != skip).map(|(_, &v)| v));
+            let f = self.find_simplex(&facet).expect("a simplicial filtration contains every facet of its cells");
+            out.push(f as u32);
+        }
+        out.sort_unstable();
+    }
+}

@@ -1,0 +1,67 @@
+//! Pairs only, with clearing: a column whose index is already a pivot is known to reduce to
+//! zero and is skipped.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use crate::error::{try_filled, Result};
+use crate::interrupt::Interrupt;
+use crate::matrix::{add_column, ColumnMatrix};
+use crate::reduction::NO_OWNER;
+
+/// Reduce the columns of `blocks`, block by block in the given order and left to right within a
+/// block, and return every pair (column, pivot row), in no particular order.
+///
+/// Columns of different blocks must never need each other (true when blocks are the columns of
+/// one dimension each). When column j gets pivot r, column r is cleared: it is positive, so its
+/// reduced column is zero. Clearing saves work only when the block holding r comes later, which
+/// is why homology lists dimensions top-down and cohomology bottom-up.
+///
+/// # Errors
+/// [`crate::Error::TooLarge`] if the pivot table cannot be allocated,
+/// [`crate::Error::Interrupted`] when cancelled.
+pub fn reduce_pairs_with_clearing(
+    matrix: &ColumnMatrix,
+    blocks: &[Range<usize>],
+    interrupt: &Interrupt,
+) -> Result<Vec<(u32, u32)>> {
+    let n = matrix.size();
+    let mut owner = try_filled(n, NO_OWNER, "pivot table")?;
+    let mut cleared = try_filled(n, false, "clearing table")?;
+    let mut pairs = Vec::new();
+    let mut scratch = Vec::new();
+    let mut column = Vec::new();
+    for block in blocks {
+        // Reduced columns that differ from the matrix's; the others are read from the matrix.
+        let mut reduced: HashMap<u32, Vec<u32>> = HashMap::new();
+        for j in block.clone() {
+            if j % 256 == 0 {
+                interrupt.check()?;
+            }
+            if cleared[j] {
+                continue;
+            }
+            column.clear();
+            column.extend_from_slice(matrix.column(j));
+            let mut modified = false;
+            while let Some(&low) = column.last() {
+                let i = owner[low as usize];
+                if i == NO_OWNER {
+                    break;
+                }
+                let source = reduced.get(&i).map_or_else(|| matrix.column(i as usize), |c| c.as_slice());
+                add_column(&mut column, source, &mut scratch);
+                modified = true;
+            }
+            if let Some(&low) = column.last() {
+                owner[low as usize] = j as u32;
+                cleared[low as usize] = true;
+                pairs.push((j as u32, low));
+                if modified {
+                    reduced.insert(j as u32, std::mem::take(&mut column));
+                }
+            }
+        }
+    }
+    Ok(pairs)
+}
