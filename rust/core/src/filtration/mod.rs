@@ -229,6 +229,26 @@ impl Filtration {
         &self.sources
     }
 
+    /// Per sid, the edge a cell's value is read from, as (larger vertex, smaller vertex); a vertex
+    /// v gives (v, v). Meaningful for kinds whose values come from edges (Vietoris-Rips).
+    pub fn critical_edges(&self) -> Vec<[u32; 2]> {
+        let edges = self.cells_in_dimension(1);
+        let first_edge = self.dim_range(1).start;
+        self.sources
+            .par_iter()
+            .enumerate()
+            .map(|(sid, &src)| {
+                let src = src as usize;
+                if self.dim_of(sid) == 0 {
+                    [src as u32, src as u32]
+                } else {
+                    let k = src - first_edge;
+                    [edges[2 * k + 1], edges[2 * k]]
+                }
+            })
+            .collect()
+    }
+
     /// The ascending vertex ids of cell `sid`.
     ///
     /// # Errors

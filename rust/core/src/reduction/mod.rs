@@ -74,3 +74,276 @@ pub fn persistence_pairs(
     pairs.sort_unstable();
     Ok(pairs)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeSet, HashMap, HashSet};
+    use std::ops::Range;
+    use std::sync::atomic::AtomicBool;
+
+    use proptest::collection::{btree_set, vec};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::error::Error;
+    use crate::matrix::BoundaryOracle;
+
+    /// A small deterministic generator for values and tie-breaks (splitmix64).
+    struct SplitMix(u64);
+
+    impl SplitMix {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+    }
+
+    /// A random simplicial complex in a filtration order: dimension-major, within a dimension by
+    /// (monotone value, random tie-break).
+    #[derive(Debug, Clone)]
+    struct TestComplex {
+        /// `starts[d]..starts[d + 1]` are the sids of dimension d; the last entry is n.
+        starts: Vec<usize>,
+        /// The ascending facet sids of every cell, in sid order.
+        facets: Vec<Vec<u32>>,
+    }
+
+    impl TestComplex {
+        /// All vertices `0..n_vertices`, the `picks` and all their faces. Values are small integers
+        /// (so ties are common) made monotone by taking the maximum over the facets.
+        fn new(n_vertices: u32, picks: &[BTreeSet<u32>], seed: u64) -> Self {
+            let mut closure: BTreeSet<Vec<u32>> = (0..n_vertices).map(|v| vec![v]).collect();
+            for pick in picks {
+                let pick: Vec<u32> = pick.iter().copied().collect();
+                for mask in 1u32..(1 << pick.len()) {
+                    closure.insert((0..pick.len()).filter(|&k| mask & (1 << k) != 0).map(|k| pick[k]).collect());
+                }
+            }
+            let top = closure.iter().map(|s| s.len() - 1).max().unwrap_or(0);
+            let mut by_dim: Vec<Vec<Vec<u32>>> = vec![Vec::new(); top + 1];
+            for s in closure {
+                by_dim[s.len() - 1].push(s);
+            }
+            let mut rng = SplitMix(seed);
+            let mut value: HashMap<Vec<u32>, u64> = HashMap::new();
+            let mut sid: HashMap<Vec<u32>, usize> = HashMap::new();
+            let mut starts = vec![0];
+            let mut facets = Vec::new();
+            for cells in &mut by_dim {
+                for s in cells.iter() {
+                    let own = rng.next() % 4;
+                    let v = faces_of(s).map(|f| value[&f]).fold(own, u64::max);
+                    value.insert(s.clone(), v);
+                }
+                let mut keyed: Vec<(u64, u64, Vec<u32>)> =
+                    cells.drain(..).map(|s| (value[&s], rng.next(), s)).collect();
+                keyed.sort();
+                for (_, _, s) in keyed {
+                    let mut f: Vec<u32> = faces_of(&s).map(|f| sid[&f] as u32).collect();
+                    f.sort_unstable();
+                    sid.insert(s, facets.len());
+                    facets.push(f);
+                }
+                starts.push(facets.len());
+            }
+            TestComplex { starts, facets }
+        }
+
+        fn n(&self) -> usize {
+            self.facets.len()
+        }
+
+        fn top_dim(&self) -> usize {
+            self.starts.len() - 2
+        }
+
+        fn dim_range(&self, dim: usize) -> Range<usize> {
+            self.starts[dim]..self.starts[dim + 1]
+        }
+
+        /// D, built directly from the columns.
+        fn boundary(&self) -> ColumnMatrix {
+            let with_facets = self.cells_with_facets();
+            ColumnMatrix::from_columns(self.n(), with_facets.clone(), &self.facets[with_facets])
+        }
+
+        /// Blocks for clearing on D: dimensions top-down.
+        fn homology_blocks(&self) -> Vec<Range<usize>> {
+            (1..=self.top_dim()).rev().map(|d| self.dim_range(d)).collect()
+        }
+
+        /// Blocks for clearing on D⊥: dimensions bottom-up, in anti-transposed indices.
+        fn cohomology_blocks(&self) -> Vec<Range<usize>> {
+            let n = self.n();
+            (0..self.top_dim())
+                .map(|d| {
+                    let r = self.dim_range(d);
+                    (n - r.end)..(n - r.start)
+                })
+                .collect()
+        }
+    }
+
+    /// The facets of a simplex (none for a vertex).
+    fn faces_of(s: &[u32]) -> impl Iterator<Item = Vec<u32>> + '_ {
+        let k = if s.len() > 1 { s.len() } else { 0 };
+        (0..k).map(move |skip| s.iter().enumerate().filter(|&(i, _)| i != skip).map(|(_, &v)| v).collect())
+    }
+
+    impl BoundaryOracle for TestComplex {
+        fn n_cells(&self) -> usize {
+            self.n()
+        }
+
+        fn cells_with_facets(&self) -> Range<usize> {
+            self.starts[1]..self.n()
+        }
+
+        fn facets(&self, sid: usize, out: &mut Vec<u32>) {
+            out.clear();
+            out.extend_from_slice(&self.facets[sid]);
+        }
+    }
+
+    /// Random complexes on 1..=10 vertices with simplices up to dimension 3.
+    fn complexes() -> impl Strategy<Value = TestComplex> {
+        (1u32..=10)
+            .prop_flat_map(|nv| {
+                let max_size = (nv as usize).min(4);
+                (Just(nv), vec(btree_set(0..nv, 1..=max_size), 0..60), any::<u64>())
+            })
+            .prop_map(|(nv, picks, seed)| TestComplex::new(nv, &picks, seed))
+    }
+
+    fn columns_equal(a: &ColumnMatrix, b: &ColumnMatrix) -> bool {
+        a.size() == b.size() && (0..a.size()).all(|j| a.column(j) == b.column(j))
+    }
+
+    /// R = M·V over Z/2, V upper unitriangular, and every row the low of at most one column.
+    fn check_decomposition(m: &ColumnMatrix, dec: &Decomposition) -> std::result::Result<(), TestCaseError> {
+        let n = m.size();
+        prop_assert_eq!(dec.size(), n);
+        let mut lows = HashSet::new();
+        for j in 0..n {
+            let v = dec.v_column(j);
+            prop_assert!(v.windows(2).all(|w| w[0] < w[1]), "V_{} is not strictly ascending: {:?}", j, v);
+            prop_assert_eq!(v.last().copied(), Some(j as u32), "V_{} must end with its diagonal entry", j);
+            let mut acc = vec![false; n];
+            for &i in v {
+                for &r in m.column(i as usize) {
+                    acc[r as usize] ^= true;
+                }
+            }
+            let mv: Vec<u32> = (0..n as u32).filter(|&r| acc[r as usize]).collect();
+            prop_assert_eq!(dec.r_column(j), mv.as_slice(), "R_{} != (M V)_{}", j, j);
+            if let Some(low) = dec.low(j) {
+                prop_assert!(lows.insert(low), "row {} is the low of two columns", low);
+            }
+        }
+        Ok(())
+    }
+
+    /// Every off-diagonal entry i of V_j has R_i ≠ 0 and, when R_j ≠ 0, low(R_i) > low(R_j).
+    fn check_elz(dec: &Decomposition) -> std::result::Result<(), TestCaseError> {
+        for j in 0..dec.size() {
+            for &i in &dec.v_column(j)[..dec.v_column(j).len() - 1] {
+                let low_i = dec.low(i as usize);
+                prop_assert!(low_i.is_some(), "V_{} holds {} but R_{} is zero", j, i, i);
+                if let Some(low_j) = dec.low(j) {
+                    prop_assert!(low_i > Some(low_j), "V_{} holds {} but low(R_{}) <= low(R_{})", j, i, i, j);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn sorted(mut pairs: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
+        pairs.sort_unstable();
+        pairs
+    }
+
+    /// Cohomology pairs (column m(σ), row m(τ)) as homology pairs (column τ, row σ).
+    fn cohomology_to_homology(n: usize, pairs: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
+        let last = (n - 1) as u32;
+        sorted(pairs.into_iter().map(|(col, row)| (last - row, last - col)).collect())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn canonical_reduction_is_a_decomposition_r_equals_dv(cx in complexes()) {
+            let d = cx.boundary();
+            let dec = reduce_canonical(&d, &Interrupt::never()).unwrap();
+            check_decomposition(&d, &dec)?;
+        }
+
+        #[test]
+        fn canonical_reduction_of_anti_transpose_is_a_decomposition(cx in complexes()) {
+            let dt = cx.boundary().anti_transpose();
+            let dec = reduce_canonical(&dt, &Interrupt::never()).unwrap();
+            check_decomposition(&dt, &dec)?;
+        }
+
+        #[test]
+        fn canonical_reduction_satisfies_elz_predicate(cx in complexes()) {
+            let d = cx.boundary();
+            check_elz(&reduce_canonical(&d, &Interrupt::never()).unwrap())?;
+            check_elz(&reduce_canonical(&d.anti_transpose(), &Interrupt::never()).unwrap())?;
+        }
+
+        #[test]
+        fn clearing_agrees_with_canonical_on_random_complexes(cx in complexes()) {
+            let d = cx.boundary();
+            let canonical = reduce_canonical(&d, &Interrupt::never()).unwrap().pairs();
+            let cleared = reduce_pairs_with_clearing(&d, &cx.homology_blocks(), &Interrupt::never()).unwrap();
+            prop_assert_eq!(sorted(cleared), canonical);
+        }
+
+        #[test]
+        fn cohomology_pairs_equal_homology_pairs_on_random_complexes(cx in complexes()) {
+            let n = cx.n();
+            let d = cx.boundary();
+            let homology = reduce_canonical(&d, &Interrupt::never()).unwrap().pairs();
+            let dt = d.anti_transpose();
+            let canonical = reduce_canonical(&dt, &Interrupt::never()).unwrap().pairs();
+            prop_assert_eq!(&cohomology_to_homology(n, canonical), &homology);
+            let cleared = reduce_pairs_with_clearing(&dt, &cx.cohomology_blocks(), &Interrupt::never()).unwrap();
+            prop_assert_eq!(&cohomology_to_homology(n, cleared), &homology);
+        }
+
+        #[test]
+        fn coboundary_anti_transposed_equals_anti_transpose_of_boundary(cx in complexes()) {
+            let d = ColumnMatrix::boundary(&cx).unwrap();
+            prop_assert_eq!(&d, &cx.boundary());
+            let dt = ColumnMatrix::coboundary_anti_transposed(&cx).unwrap();
+            prop_assert_eq!(&dt, &d.anti_transpose());
+            prop_assert!(columns_equal(&dt.anti_transpose(), &d));
+        }
+    }
+
+    #[test]
+    fn filled_triangle_pairs_every_cell_but_one_vertex() {
+        // Vertices 0..3, edges 3 = (0,1), 4 = (0,2), 5 = (1,2), triangle 6: edge 3 kills vertex 1,
+        // edge 4 kills vertex 2, edge 5 closes a loop that the triangle kills.
+        let d = ColumnMatrix::from_columns(7, 3..7, &[vec![0, 1], vec![0, 2], vec![1, 2], vec![3, 4, 5]]);
+        let dec = reduce_canonical(&d, &Interrupt::never()).unwrap();
+        assert_eq!(dec.pairs(), vec![(3, 1), (4, 2), (6, 5)]);
+        // Edge 5 is reduced by edges 4 and 3: (1,2) + (0,2) + (0,1) = 0.
+        assert_eq!(dec.v_column(5), &[3, 4, 5]);
+        let cleared = reduce_pairs_with_clearing(&d, &[6..7, 3..6], &Interrupt::never()).unwrap();
+        assert_eq!(sorted(cleared), dec.pairs());
+    }
+
+    #[test]
+    fn reductions_stop_when_interrupted() {
+        let flag = AtomicBool::new(true);
+        let d = ColumnMatrix::from_columns(4, 2..4, &[vec![0, 1], vec![0, 1]]);
+        let interrupt = Interrupt::from_flag(&flag);
+        assert_eq!(reduce_canonical(&d, &interrupt), Err(Error::Interrupted));
+        assert_eq!(reduce_pairs_with_clearing(&d, &[0..4], &interrupt), Err(Error::Interrupted));
+    }
+}

@@ -1,0 +1,364 @@
+"""Filtrations whose values keep the autograd graph of the user's tensor.
+
+A builder validates its input, hands a detached float64 copy to the core, which builds the
+cells in filtration (sid) order, and then forms ``values`` from the user's own tensor with the
+builder's formula, so that gradients reach the input.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as _np
+import torch as _torch
+
+from oineus_diff import _core, _geometry
+from oineus_diff import _validation as _v
+
+__all__ = ["DiffFiltration", "vr_filtration"]
+
+
+class DiffFiltration:
+    """A filtration whose ``values`` tensor is differentiable with respect to the input.
+
+    Instances are made by the builders (:func:`vr_filtration`, ...); there is no public
+    constructor. The object is immutable. Cells are ordered by (dimension, value, emission
+    index); a cell's position in that order is its *sid*.
+
+    Attributes
+    ----------
+    values : torch.Tensor of shape (n_cells,)
+        Entry i is the value of the cell with sid i, in the filtration dtype, on the input's
+        device, carrying the autograd graph of the input.
+    kind : str
+        ``"vr"`` for Vietoris-Rips.
+    negate : bool
+        Whether the order is by decreasing value (values are stored raw either way).
+    max_dim : int
+        The largest cell dimension present.
+    input_shape : tuple of int
+        The shape of the user's tensor.
+
+    Notes
+    -----
+    Pickling and copying are not supported (``TypeError``): a filtration belongs to one autograd
+    graph.
+    """
+
+    __slots__ = ("_core", "_values", "_input_shape")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("DiffFiltration has no public constructor; use a builder such as vr_filtration")
+
+    @classmethod
+    def _create(
+        cls, core: _core.Filtration, values: _torch.Tensor, input_shape: tuple[int, ...]
+    ) -> DiffFiltration:
+        fil = object.__new__(cls)
+        object.__setattr__(fil, "_core", core)
+        object.__setattr__(fil, "_values", values)
+        object.__setattr__(fil, "_input_shape", input_shape)
+        return fil
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"DiffFiltration is immutable; cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"DiffFiltration is immutable; cannot delete {name!r}")
+
+    @property
+    def values(self) -> _torch.Tensor:
+        """The cell values in sid order (see the class docstring)."""
+        return self._values
+
+    @property
+    def kind(self) -> str:
+        """The builder's name."""
+        return self._core.kind()
+
+    @property
+    def negate(self) -> bool:
+        """Whether comparisons are reversed."""
+        return self._core.negate()
+
+    @property
+    def max_dim(self) -> int:
+        """The largest cell dimension present (0 if only vertices exist)."""
+        return self._core.max_dim()
+
+    @property
+    def dtype(self) -> _torch.dtype:
+        """The dtype of ``values``."""
+        return self._values.dtype
+
+    @property
+    def device(self) -> _torch.device:
+        """The device of ``values``."""
+        return self._values.device
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """The shape of the user's tensor."""
+        return self._input_shape
+
+    @property
+    def critical_indices(self) -> _np.ndarray | None:
+        """Where each cell's value comes from.
+
+        For Vietoris-Rips, an int64 array of shape (n_cells, 2): the critical edge (x, y) with
+        x > y; a vertex v gives (v, v). For a distance matrix the gradient of the cell lands in
+        ``D[x, y]``.
+        """
+        return self._core.critical_edges().astype(_np.int64)
+
+    def size(self) -> int:
+        """Return the number of cells."""
+        return self._core.size()
+
+    def __len__(self) -> int:
+        return self._core.size()
+
+    def size_in_dimension(self, dim: int) -> int:
+        """Return the number of cells of dimension ``dim`` (0 above ``max_dim``)."""
+        start, stop = self.dim_range(dim)
+        return stop - start
+
+    def dim_range(self, dim: int) -> tuple[int, int]:
+        """Return the ``(start, stop)`` sids of the dimension-``dim`` block."""
+        dim = _v.check_int(dim, "dim")
+        if dim < 0:
+            raise ValueError(f"dim must be >= 0; got {dim}")
+        return self._core.dim_range(dim)
+
+    def cell(self, i: int) -> tuple[int, ...]:
+        """Return the ascending vertex ids of the cell with sid ``i``."""
+        i = _v.check_int(i, "i")
+        if not 0 <= i < len(self):
+            raise IndexError(f"cell index {i} is out of range for a filtration of {len(self)} cells")
+        return tuple(self._core.cell(i))
+
+    def cells(self) -> list[tuple[int, ...]]:
+        """Return every cell as a tuple of ascending vertex ids, in sid order."""
+        return list(self)
+
+    def __iter__(self) -> Iterator[tuple[int, ...]]:
+        for dim in range(self.max_dim + 1):
+            for row in self._core.cells_in_dimension(dim).tolist():
+                yield tuple(row)
+
+    def sorted_id(self, vertices: Sequence[int]) -> int:
+        """Return the sid of the cell with exactly these vertex ids (any order).
+
+        Raises
+        ------
+        KeyError
+            If no cell has these vertices.
+        """
+        try:
+            ids = [_v.check_int(v, "vertices") for v in vertices]
+        except TypeError as err:
+            raise TypeError(f"vertices must be a sequence of ints; got {vertices!r}") from err
+        if any(v < 0 or v >= 2**32 for v in ids):
+            raise KeyError(f"no cell with vertices {sorted(ids)}")
+        return self._core.sorted_id(ids)
+
+    def boundary(self, i: int) -> list[int]:
+        """Return the ascending sids of the facets of cell ``i``."""
+        i = _v.check_int(i, "i")
+        if not 0 <= i < len(self):
+            raise IndexError(f"cell index {i} is out of range for a filtration of {len(self)} cells")
+        return list(self._core.boundary(i))
+
+    def boundary_matrix(self) -> Any:
+        """Return the boundary matrix as a ``scipy.sparse.csc_matrix`` of dtype int8.
+
+        Entry (r, c) is 1 iff cell r is a facet of cell c.
+
+        Raises
+        ------
+        ImportError
+            If scipy is not installed.
+        """
+        try:
+            import scipy.sparse as sparse
+        except ImportError as err:
+            raise ImportError("DiffFiltration.boundary_matrix needs scipy: pip install scipy") from err
+        indptr, indices = self._core.boundary_csc()
+        data = _np.ones(len(indices), dtype=_np.int8)
+        n = len(self)
+        return sparse.csc_matrix((data, indices, indptr), shape=(n, n))
+
+    def __repr__(self) -> str:
+        return (
+            f"DiffFiltration(kind={self.kind!r}, size={len(self)}, max_dim={self.max_dim}, "
+            f"negate={self.negate}, dtype={self.dtype}, device='{self.device}')"
+        )
+
+    def __reduce__(self) -> Any:
+        raise TypeError("DiffFiltration cannot be pickled: it belongs to one autograd graph")
+
+    def __copy__(self) -> Any:
+        raise TypeError("DiffFiltration cannot be copied: it belongs to one autograd graph")
+
+    def __deepcopy__(self, memo: Any) -> Any:
+        raise TypeError("DiffFiltration cannot be copied: it belongs to one autograd graph")
+
+
+def _check_pwdists(array: _np.ndarray) -> None:
+    n = array.shape[0]
+    lower = array[_np.tril_indices(n, -1)]
+    bad = ~(_np.isfinite(lower) & (lower >= 0))
+    if bad.any():
+        raise ValueError(
+            f"data must have finite, non-negative entries below the diagonal; got {int(bad.sum())} "
+            "negative, NaN or infinite entries"
+        )
+
+
+def vr_filtration(
+    data: Any,
+    from_pwdists: bool = False,
+    max_dim: int = -1,
+    max_diameter: float = -1.0,
+    eps: float = 0.0,
+    *,
+    packed: bool = False,
+    n_threads: int | None = 1,
+) -> DiffFiltration:
+    """Build the Vietoris-Rips filtration of a point cloud or a distance matrix.
+
+    A simplex is a set of at most ``max_dim + 1`` points whose pairwise distances are all at most
+    ``max_diameter``. Vertices have value 0; a simplex of dimension >= 1 has the length of its
+    *critical edge*: among its longest edges, the one smallest as (larger vertex, smaller vertex)
+    in lexicographic order. Within a dimension, cells are ordered by (value, vertex tuple).
+
+    Parameters
+    ----------
+    data : torch.Tensor or numpy.ndarray of shape (n_points, n_dims), or (n, n)
+        Points (rows), or with ``from_pwdists=True`` a distance matrix of which only the strictly
+        lower triangle is read. Any real dtype, any device, any strides.
+    from_pwdists : bool, default False
+        Read ``data`` as a distance matrix.
+    max_dim : int, default -1
+        The largest simplex dimension. Negative means ``n_dims`` for points; with a distance
+        matrix a non-negative value is required.
+    max_diameter : float, default -1.0
+        Negative means the enclosing radius × 1.00001 (min over points of the largest distance
+        to another point), beyond which Vietoris-Rips adds only contractible pieces. ``inf``
+        keeps every simplex up to ``max_dim``.
+    eps : float, default 0.0
+        With ``eps > 0`` every value becomes sqrt(d² + eps), vertices included (Oineus's smoothed
+        values). Ignored for distance matrices.
+    packed : bool, default False
+        Accepted for compatibility; no effect.
+    n_threads : int or None, default 1
+        Worker threads for the construction; the result does not depend on it.
+
+    Returns
+    -------
+    DiffFiltration
+        ``kind == "vr"``; ``values`` in float32 for float32/float16/bfloat16 input, else float64.
+
+    Raises
+    ------
+    TypeError
+        If ``data`` is not a tensor or array, is complex, or a parameter has the wrong type.
+    ValueError
+        For a wrong shape, empty or non-finite input, negative distances, NaN ``max_diameter``,
+        negative ``eps``, a negative ``max_dim`` with a distance matrix, or ``n_threads < 1``.
+    MemoryError
+        If the complex does not fit in memory.
+
+    Notes
+    -----
+    **Gradients.** Each cell's value is the length of its critical edge, so its gradient reaches
+    the two endpoints of that edge: d‖p_x − p_y‖/dp_x = (p_x − p_y)/‖p_x − p_y‖, and 0 for
+    coincident points (never NaN). For distance matrices the gradient goes to ``D[x, y]``, x > y.
+    Vertices are constants. The forward numbers are the core's float64 lengths rounded to the
+    filtration dtype, exactly those used to sort and to drop zero-persistence pairs. Values are
+    piecewise differentiable: where two edges tie for longest, the critical-edge rule picks one.
+
+    References
+    ----------
+    Zomorodian, A. (2010). Fast construction of the Vietoris-Rips complex. Computers & Graphics
+    34(3), 263-271. doi:10.1016/j.cag.2010.03.007
+
+    Examples
+    --------
+    >>> import torch, oineus_diff as od
+    >>> pts = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], dtype=torch.float64)
+    >>> fil = od.vr_filtration(pts, max_dim=2)
+    >>> len(fil), fil.size_in_dimension(1)
+    (14, 6)
+    >>> fil.cell(4), float(fil.values[8])
+    ((0, 3), 1.4142135623730951)
+    """
+    tensor = _v.as_tensor(data, "data")
+    from_pwdists = _v.check_bool(from_pwdists, "from_pwdists")
+    max_dim = _v.check_int(max_dim, "max_dim")
+    max_diameter = _v.check_float(max_diameter, "max_diameter")
+    eps = _v.check_float(eps, "eps")
+    _v.check_bool(packed, "packed")
+    n_threads = _v.check_n_threads(n_threads)
+    if tensor.ndim != 2:
+        expected = "(n, n)" if from_pwdists else "(n_points, n_dims)"
+        raise ValueError(f"data must have shape {expected}; got {tuple(tensor.shape)}")
+    if from_pwdists and tensor.shape[0] != tensor.shape[1]:
+        raise ValueError(f"data must be a square (n, n) distance matrix; got {tuple(tensor.shape)}")
+    if tensor.numel() == 0:
+        raise ValueError(f"data is empty (shape {tuple(tensor.shape)})")
+    if math.isnan(max_diameter):
+        raise ValueError("max_diameter must not be NaN")
+    if math.isnan(eps) or eps < 0 or math.isinf(eps):
+        raise ValueError(f"eps must be a finite number >= 0; got {eps}")
+    if max_dim < 0:
+        if from_pwdists:
+            raise ValueError(f"max_dim must be >= 0 for a distance matrix; got {max_dim}")
+        max_dim = tensor.shape[1]
+    if from_pwdists:
+        array = _np.ascontiguousarray(tensor.detach().to("cpu", _torch.float64).numpy())
+        _check_pwdists(array)
+    else:
+        array = _v.detached_float64(tensor, "data")
+    dtype = _v.filtration_dtype(tensor)
+    core = _core.vr_filtration(
+        array,
+        from_pwdists,
+        max_dim,
+        None if max_diameter < 0 else max_diameter,
+        0.0 if from_pwdists else eps,
+        dtype == _torch.float32,
+        n_threads,
+    )
+    values = _vr_values(core, tensor, dtype, from_pwdists, eps)
+    return DiffFiltration._create(core, values, tuple(tensor.shape))
+
+
+def _vr_values(
+    core: _core.Filtration,
+    data: _torch.Tensor,
+    dtype: _torch.dtype,
+    from_pwdists: bool,
+    eps: float,
+) -> _torch.Tensor:
+    device = data.device
+    exact = _torch.from_numpy(core.values()).to(device=device, dtype=dtype)
+    differentiable = data.requires_grad and data.is_floating_point()
+    n_vertices, n_until_higher = core.dim_range(1)
+    if not differentiable or n_until_higher == n_vertices:
+        return exact
+    source = data.to(dtype)
+    edges = _torch.from_numpy(core.cells_in_dimension(1).astype(_np.int64)).to(device)
+    if from_pwdists:
+        # Entry [x, y] with x > y: edges are stored ascending, so the larger vertex is column 1.
+        edge_values = source[edges[:, 1], edges[:, 0]]
+    else:
+        lengths = _geometry.edge_lengths(source, edges, eps)
+        # The forward numbers are the core's (exact, rounded) ones; lengths - lengths.detach() is
+        # exactly 0 and carries the derivative of the formula.
+        edge_values = exact[n_vertices:n_until_higher] + (lengths - lengths.detach())
+    critical = core.sources()[n_until_higher:].astype(_np.int64) - n_vertices
+    higher = edge_values.index_select(0, _torch.from_numpy(critical).to(device))
+    return _torch.cat([exact[:n_vertices], edge_values, higher])

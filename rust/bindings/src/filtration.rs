@@ -1,0 +1,137 @@
+//! `Filtration` handles and the builders that make them.
+
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods};
+use oineus_diff_core::filtration::vr::{vr_filtration as core_vr, VrInput, VrParams};
+use oineus_diff_core::filtration::{Filtration, Precision};
+use oineus_diff_core::matrix::BoundaryOracle;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use crate::errors::CoreError;
+use crate::runtime;
+
+/// A filtration owned by the core; Python's `DiffFiltration` holds one.
+#[pyclass(name = "Filtration", module = "oineus_diff._core", frozen)]
+pub struct PyFiltration {
+    pub(crate) inner: Filtration,
+}
+
+fn flat_u32_to_2d<'py>(py: Python<'py>, flat: Vec<u32>, width: usize) -> PyResult<Bound<'py, PyArray2<u32>>> {
+    let rows = flat.len().checked_div(width).unwrap_or(0);
+    PyArray1::from_vec(py, flat).reshape([rows, width])
+}
+
+#[pymethods]
+impl PyFiltration {
+    /// The number of cells N.
+    fn size(&self) -> usize {
+        self.inner.size()
+    }
+
+    /// The largest cell dimension present.
+    fn max_dim(&self) -> usize {
+        self.inner.max_dim()
+    }
+
+    /// The builder's public name.
+    fn kind(&self) -> &'static str {
+        self.inner.kind().name()
+    }
+
+    /// Whether comparisons are reversed.
+    fn negate(&self) -> bool {
+        self.inner.negate()
+    }
+
+    /// (start, stop) sids of dimension `dim`.
+    fn dim_range(&self, dim: usize) -> (usize, usize) {
+        let r = self.inner.dim_range(dim);
+        (r.start, r.end)
+    }
+
+    /// The values in sid order, as the core computed and rounded them.
+    fn values<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        PyArray1::from_slice(py, self.inner.values())
+    }
+
+    /// Per sid, the sid of the cell the value is read from.
+    fn sources<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u32>> {
+        PyArray1::from_slice(py, self.inner.sources())
+    }
+
+    /// Per sid, the critical edge (larger vertex, smaller vertex) as an (N, 2) array.
+    fn critical_edges<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<u32>>> {
+        let flat: Vec<u32> = self.inner.critical_edges().into_iter().flatten().collect();
+        flat_u32_to_2d(py, flat, 2)
+    }
+
+    /// The vertex tuples of dimension `dim` in sid order, shape (n, dim + 1).
+    fn cells_in_dimension<'py>(&self, py: Python<'py>, dim: usize) -> PyResult<Bound<'py, PyArray2<u32>>> {
+        flat_u32_to_2d(py, self.inner.cells_in_dimension(dim).to_vec(), dim + 1)
+    }
+
+    /// The ascending vertex ids of cell `sid`.
+    fn cell(&self, sid: usize) -> PyResult<Vec<u32>> {
+        Ok(self.inner.cell(sid).map_err(CoreError)?.to_vec())
+    }
+
+    /// The sid of the cell with these vertex ids.
+    fn sorted_id(&self, vertices: Vec<u32>) -> PyResult<usize> {
+        Ok(self.inner.sorted_id(&vertices).map_err(CoreError)?)
+    }
+
+    /// The ascending sids of the facets of cell `sid`.
+    fn boundary(&self, sid: usize) -> PyResult<Vec<u32>> {
+        self.inner.cell(sid).map_err(CoreError)?;
+        let mut out = Vec::new();
+        self.inner.facets(sid, &mut out);
+        Ok(out)
+    }
+
+    /// The boundary matrix in CSC form: (indptr, indices), both int64.
+    fn boundary_csc<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>)> {
+        let n = self.inner.size();
+        let mut indptr = Vec::with_capacity(n + 1);
+        let mut indices = Vec::new();
+        let mut facets = Vec::new();
+        indptr.push(0i64);
+        for sid in 0..n {
+            self.inner.facets(sid, &mut facets);
+            indices.extend(facets.iter().map(|&f| f as i64));
+            indptr.push(indices.len() as i64);
+        }
+        Ok((PyArray1::from_vec(py, indptr), PyArray1::from_vec(py, indices)))
+    }
+
+    /// Pickling is not supported: the filtration belongs to one autograd graph.
+    fn __reduce__(&self) -> PyResult<()> {
+        Err(pyo3::exceptions::PyTypeError::new_err("oineus_diff filtrations cannot be pickled"))
+    }
+}
+
+/// Build a Vietoris-Rips filtration from a contiguous float64 array.
+#[pyfunction]
+#[pyo3(signature = (data, from_pwdists, max_dim, max_diameter, eps, single_precision, n_threads))]
+#[allow(clippy::too_many_arguments)]
+pub fn vr_filtration(
+    py: Python<'_>,
+    data: PyReadonlyArray2<'_, f64>,
+    from_pwdists: bool,
+    max_dim: usize,
+    max_diameter: Option<f64>,
+    eps: f64,
+    single_precision: bool,
+    n_threads: usize,
+) -> PyResult<PyFiltration> {
+    let shape = data.shape().to_vec();
+    let values = data.as_slice().map_err(|_| PyValueError::new_err("data must be C-contiguous"))?;
+    let input = if from_pwdists {
+        VrInput::Distances { matrix: values, n_points: shape[0] }
+    } else {
+        VrInput::Points { coords: values, n_points: shape[0], n_dims: shape[1] }
+    };
+    let precision = if single_precision { Precision::Single } else { Precision::Double };
+    let params = VrParams { max_dim, max_diameter, eps, precision };
+    let inner = runtime::run(py, n_threads, |interrupt| core_vr(&input, &params, interrupt))?;
+    Ok(PyFiltration { inner })
+}
