@@ -47,7 +47,10 @@ class DiffFiltration:
     graph.
     """
 
-    __slots__ = ("_core", "_values", "_input_shape")
+    __slots__ = ("_handle", "_values", "_input_shape")
+    _handle: _core.Filtration
+    _values: _torch.Tensor
+    _input_shape: tuple[int, ...]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("DiffFiltration has no public constructor; use a builder such as vr_filtration")
@@ -57,7 +60,7 @@ class DiffFiltration:
         cls, core: _core.Filtration, values: _torch.Tensor, input_shape: tuple[int, ...]
     ) -> DiffFiltration:
         fil = object.__new__(cls)
-        object.__setattr__(fil, "_core", core)
+        object.__setattr__(fil, "_handle", core)
         object.__setattr__(fil, "_values", values)
         object.__setattr__(fil, "_input_shape", input_shape)
         return fil
@@ -76,17 +79,17 @@ class DiffFiltration:
     @property
     def kind(self) -> str:
         """The builder's name."""
-        return self._core.kind()
+        return self._handle.kind()
 
     @property
     def negate(self) -> bool:
         """Whether comparisons are reversed."""
-        return self._core.negate()
+        return self._handle.negate()
 
     @property
     def max_dim(self) -> int:
         """The largest cell dimension present (0 if only vertices exist)."""
-        return self._core.max_dim()
+        return self._handle.max_dim()
 
     @property
     def dtype(self) -> _torch.dtype:
@@ -111,14 +114,14 @@ class DiffFiltration:
         x > y; a vertex v gives (v, v). For a distance matrix the gradient of the cell lands in
         ``D[x, y]``.
         """
-        return self._core.critical_edges().astype(_np.int64)
+        return self._handle.critical_edges().astype(_np.int64)
 
     def size(self) -> int:
         """Return the number of cells."""
-        return self._core.size()
+        return self._handle.size()
 
     def __len__(self) -> int:
-        return self._core.size()
+        return self._handle.size()
 
     def size_in_dimension(self, dim: int) -> int:
         """Return the number of cells of dimension ``dim`` (0 above ``max_dim``)."""
@@ -130,14 +133,14 @@ class DiffFiltration:
         dim = _v.check_int(dim, "dim")
         if dim < 0:
             raise ValueError(f"dim must be >= 0; got {dim}")
-        return self._core.dim_range(dim)
+        return self._handle.dim_range(dim)
 
     def cell(self, i: int) -> tuple[int, ...]:
         """Return the ascending vertex ids of the cell with sid ``i``."""
         i = _v.check_int(i, "i")
         if not 0 <= i < len(self):
             raise IndexError(f"cell index {i} is out of range for a filtration of {len(self)} cells")
-        return tuple(self._core.cell(i))
+        return tuple(self._handle.cell(i))
 
     def cells(self) -> list[tuple[int, ...]]:
         """Return every cell as a tuple of ascending vertex ids, in sid order."""
@@ -145,7 +148,7 @@ class DiffFiltration:
 
     def __iter__(self) -> Iterator[tuple[int, ...]]:
         for dim in range(self.max_dim + 1):
-            for row in self._core.cells_in_dimension(dim).tolist():
+            for row in self._handle.cells_in_dimension(dim).tolist():
                 yield tuple(row)
 
     def sorted_id(self, vertices: Sequence[int]) -> int:
@@ -162,14 +165,14 @@ class DiffFiltration:
             raise TypeError(f"vertices must be a sequence of ints; got {vertices!r}") from err
         if any(v < 0 or v >= 2**32 for v in ids):
             raise KeyError(f"no cell with vertices {sorted(ids)}")
-        return self._core.sorted_id(ids)
+        return self._handle.sorted_id(ids)
 
     def boundary(self, i: int) -> list[int]:
         """Return the ascending sids of the facets of cell ``i``."""
         i = _v.check_int(i, "i")
         if not 0 <= i < len(self):
             raise IndexError(f"cell index {i} is out of range for a filtration of {len(self)} cells")
-        return list(self._core.boundary(i))
+        return list(self._handle.boundary(i))
 
     def boundary_matrix(self) -> Any:
         """Return the boundary matrix as a ``scipy.sparse.csc_matrix`` of dtype int8.
@@ -185,7 +188,7 @@ class DiffFiltration:
             import scipy.sparse as sparse
         except ImportError as err:
             raise ImportError("DiffFiltration.boundary_matrix needs scipy: pip install scipy") from err
-        indptr, indices = self._core.boundary_csc()
+        indptr, indices = self._handle.boundary_csc()
         data = _np.ones(len(indices), dtype=_np.int8)
         n = len(self)
         return sparse.csc_matrix((data, indices, indptr), shape=(n, n))

@@ -73,7 +73,11 @@ class PersistenceDiagrams(Mapping[int, _torch.Tensor]):
         self.differentiable = differentiable
 
     def _check_dim(self, dim: Any) -> int:
-        if isinstance(dim, (int, _np.integer)) and not isinstance(dim, bool) and 0 <= dim < len(self._tensors):
+        if (
+            isinstance(dim, (int, _np.integer))
+            and not isinstance(dim, bool)
+            and 0 <= dim < len(self._tensors)
+        ):
             return int(dim)
         raise KeyError(f"No diagram for dimension {dim}. Available: {list(range(len(self._tensors)))}")
 
@@ -220,7 +224,7 @@ def persistence_diagram(
         )
     if dualize is None:
         dualize = fil.kind == "vr"
-    index_pairs = _core.index_diagrams(fil._core, dualize, include_inf_points, n_threads)
+    index_pairs = _core.index_diagrams(fil._handle, dualize, include_inf_points, n_threads)
     tensors = [_gather_diagram(fil, pairs) for pairs in index_pairs]
     return PersistenceDiagrams(
         tensors,

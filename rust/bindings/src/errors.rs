@@ -38,5 +38,7 @@ pub fn panic_to_pyerr(payload: Box<dyn std::any::Any + Send>) -> PyErr {
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic payload".to_string());
-    InternalError::new_err(format!("internal error in the oineus_diff core (please report it): {what}"))
+    InternalError::new_err(format!(
+        "internal error in the oineus_diff core (please report it): {what}"
+    ))
 }

@@ -105,7 +105,9 @@ impl PyFiltration {
 
     /// Pickling is not supported: the filtration belongs to one autograd graph.
     fn __reduce__(&self) -> PyResult<()> {
-        Err(pyo3::exceptions::PyTypeError::new_err("oineus_diff filtrations cannot be pickled"))
+        Err(pyo3::exceptions::PyTypeError::new_err(
+            "oineus_diff filtrations cannot be pickled",
+        ))
     }
 }
 
@@ -124,14 +126,32 @@ pub fn vr_filtration(
     n_threads: usize,
 ) -> PyResult<PyFiltration> {
     let shape = data.shape().to_vec();
-    let values = data.as_slice().map_err(|_| PyValueError::new_err("data must be C-contiguous"))?;
+    let values = data
+        .as_slice()
+        .map_err(|_| PyValueError::new_err("data must be C-contiguous"))?;
     let input = if from_pwdists {
-        VrInput::Distances { matrix: values, n_points: shape[0] }
+        VrInput::Distances {
+            matrix: values,
+            n_points: shape[0],
+        }
     } else {
-        VrInput::Points { coords: values, n_points: shape[0], n_dims: shape[1] }
+        VrInput::Points {
+            coords: values,
+            n_points: shape[0],
+            n_dims: shape[1],
+        }
     };
-    let precision = if single_precision { Precision::Single } else { Precision::Double };
-    let params = VrParams { max_dim, max_diameter, eps, precision };
+    let precision = if single_precision {
+        Precision::Single
+    } else {
+        Precision::Double
+    };
+    let params = VrParams {
+        max_dim,
+        max_diameter,
+        eps,
+        precision,
+    };
     let inner = runtime::run(py, n_threads, |interrupt| core_vr(&input, &params, interrupt))?;
     Ok(PyFiltration { inner })
 }

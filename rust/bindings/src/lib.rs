@@ -14,7 +14,9 @@ use pyo3::prelude::*;
 /// Panic inside a worker on purpose, to test that a core panic surfaces as `InternalError`.
 #[pyfunction]
 fn _panic_in_worker(py: Python<'_>) -> PyResult<()> {
-    runtime::run(py, 1, |_| -> oineus_diff_core::Result<()> { panic!("deliberate panic for the boundary test") })
+    runtime::run(py, 1, |_| -> oineus_diff_core::Result<()> {
+        panic!("deliberate panic for the boundary test")
+    })
 }
 
 /// Spin in a worker until interrupted, to test that Ctrl-C stops a core call.

@@ -20,7 +20,9 @@ pub fn index_diagrams<'py>(
 ) -> PyResult<Vec<Bound<'py, PyArray2<i64>>>> {
     let inner = &fil.get().inner;
     let side = if dualize { Side::Cohomology } else { Side::Homology };
-    let dgms = runtime::run(py, n_threads, |interrupt| core_persistence(inner, side, include_inf_points, interrupt))?;
+    let dgms = runtime::run(py, n_threads, |interrupt| {
+        core_persistence(inner, side, include_inf_points, interrupt)
+    })?;
     dgms.into_dims()
         .into_iter()
         .map(|rows| {

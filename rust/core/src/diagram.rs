@@ -56,7 +56,11 @@ pub fn index_diagrams(fil: &Filtration, pairs: &[(u32, u32)], include_essential:
     }
     if include_essential {
         for (dim, rows) in dims.iter_mut().enumerate() {
-            rows.extend(fil.dim_range(dim).filter(|&s| !paired[s]).map(|s| [s as i64, ESSENTIAL]));
+            rows.extend(
+                fil.dim_range(dim)
+                    .filter(|&s| !paired[s])
+                    .map(|s| [s as i64, ESSENTIAL]),
+            );
         }
     }
     for rows in &mut dims {
@@ -72,7 +76,12 @@ pub fn index_diagrams(fil: &Filtration, pairs: &[(u32, u32)], include_essential:
 ///
 /// # Examples
 /// See the crate documentation.
-pub fn persistence(fil: &Filtration, side: Side, include_essential: bool, interrupt: &Interrupt) -> Result<IndexDiagrams> {
+pub fn persistence(
+    fil: &Filtration,
+    side: Side,
+    include_essential: bool,
+    interrupt: &Interrupt,
+) -> Result<IndexDiagrams> {
     let pairs = persistence_pairs(fil, side, interrupt)?;
     interrupt.check()?;
     index_diagrams(fil, &pairs, include_essential)
@@ -90,18 +99,24 @@ mod tests {
     use crate::reduction::reduce_canonical;
 
     fn vr(coords: &[f64], n_dims: usize, max_dim: usize, max_diameter: Option<f64>) -> Filtration {
-        let input = VrInput::Points { coords, n_points: coords.len() / n_dims, n_dims };
-        let params = VrParams { max_dim, max_diameter, eps: 0.0, precision: Precision::Double };
+        let input = VrInput::Points {
+            coords,
+            n_points: coords.len() / n_dims,
+            n_dims,
+        };
+        let params = VrParams {
+            max_dim,
+            max_diameter,
+            eps: 0.0,
+            precision: Precision::Double,
+        };
         vr_filtration(&input, &params, &Interrupt::never()).unwrap()
     }
 
     /// Point clouds of 3..25 points in 2-D or 3-D: small integer grids (many ties) or floats.
     fn clouds() -> impl Strategy<Value = (Vec<f64>, usize)> {
         (3usize..25, 2usize..=3).prop_flat_map(|(n, d)| {
-            let coords = prop_oneof![
-                vec((0i32..4).prop_map(f64::from), n * d),
-                vec(-1.0f64..1.0, n * d),
-            ];
+            let coords = prop_oneof![vec((0i32..4).prop_map(f64::from), n * d), vec(-1.0f64..1.0, n * d),];
             (coords, Just(d))
         })
     }
@@ -113,8 +128,12 @@ mod tests {
     /// The pairs of the canonical reduction of D, as (birth sid, death sid) ascending.
     fn reference_pairs(fil: &Filtration) -> Vec<(u32, u32)> {
         let d = ColumnMatrix::boundary(fil).unwrap();
-        let mut pairs: Vec<(u32, u32)> =
-            reduce_canonical(&d, &Interrupt::never()).unwrap().pairs().into_iter().map(|(c, r)| (r, c)).collect();
+        let mut pairs: Vec<(u32, u32)> = reduce_canonical(&d, &Interrupt::never())
+            .unwrap()
+            .pairs()
+            .into_iter()
+            .map(|(c, r)| (r, c))
+            .collect();
         pairs.sort_unstable();
         pairs
     }

@@ -8,8 +8,17 @@ use oineus_diff_core::reduction::{persistence_pairs, Side};
 use oineus_diff_core::Interrupt;
 
 fn points(coords: &[f64], n_dims: usize, max_dim: usize, max_diameter: Option<f64>) -> Filtration {
-    let input = VrInput::Points { coords, n_points: coords.len() / n_dims, n_dims };
-    let params = VrParams { max_dim, max_diameter, eps: 0.0, precision: Precision::Double };
+    let input = VrInput::Points {
+        coords,
+        n_points: coords.len() / n_dims,
+        n_dims,
+    };
+    let params = VrParams {
+        max_dim,
+        max_diameter,
+        eps: 0.0,
+        precision: Precision::Double,
+    };
     vr_filtration(&input, &params, &Interrupt::never()).unwrap()
 }
 
@@ -95,8 +104,16 @@ fn distance_matrix_threshold_drops_the_longest_edge() {
     // d(0,1) = 1, d(1,2) = 1.5, d(0,2) = 2. Enclosing radius min(2, 1.5, 2) = 1.5, so edge (0,2)
     // is dropped: edges 3 = (0,1) at 1 and 4 = (1,2) at 1.5 kill vertices 1 and 2.
     let m = [0.0, 1.0, 2.0, 1.0, 0.0, 1.5, 2.0, 1.5, 0.0];
-    let input = VrInput::Distances { matrix: &m, n_points: 3 };
-    let params = VrParams { max_dim: 1, max_diameter: None, eps: 0.0, precision: Precision::Double };
+    let input = VrInput::Distances {
+        matrix: &m,
+        n_points: 3,
+    };
+    let params = VrParams {
+        max_dim: 1,
+        max_diameter: None,
+        eps: 0.0,
+        precision: Precision::Double,
+    };
     let fil = vr_filtration(&input, &params, &Interrupt::never()).unwrap();
     assert_eq!(fil.values(), &[0.0, 0.0, 0.0, 1.0, 1.5]);
     assert_eq!(diagrams(&fil).into_dims(), vec![vec![[0, ESSENTIAL], [1, 3], [2, 4]]]);
@@ -132,8 +149,15 @@ fn octahedron_with_only_its_edges_is_a_sphere_whose_h2_is_not_reported() {
     // triangle. The births of the 7 face pairs are the 7 loop-closing edges.
     let pairs = pairs(&fil);
     let triangles = fil.dim_range(2);
-    let killed: Vec<(u32, u32)> = pairs.iter().copied().filter(|p| triangles.contains(&(p.1 as usize))).collect();
-    assert_eq!(killed.iter().map(|p| p.0).collect::<Vec<_>>(), vec![10, 12, 13, 14, 15, 16, 17]);
+    let killed: Vec<(u32, u32)> = pairs
+        .iter()
+        .copied()
+        .filter(|p| triangles.contains(&(p.1 as usize)))
+        .collect();
+    assert_eq!(
+        killed.iter().map(|p| p.0).collect::<Vec<_>>(),
+        vec![10, 12, 13, 14, 15, 16, 17]
+    );
     let mut deaths: Vec<u32> = killed.iter().map(|p| p.1).collect();
     deaths.sort_unstable();
     assert_eq!(deaths, (18..25).collect::<Vec<u32>>());
@@ -160,5 +184,8 @@ fn octahedron_with_all_edges_has_a_sphere_from_sqrt2_to_2() {
     let [birth, death] = h2[0];
     assert_eq!(birth, 28);
     assert!(fil.dim_range(3).contains(&(death as usize)));
-    assert_eq!((fil.values()[birth as usize], fil.values()[death as usize]), (2f64.sqrt(), 2.0));
+    assert_eq!(
+        (fil.values()[birth as usize], fil.values()[death as usize]),
+        (2f64.sqrt(), 2.0)
+    );
 }

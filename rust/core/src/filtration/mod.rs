@@ -170,9 +170,20 @@ impl Filtration {
                 raw_sources[start + sid] = block.sources[lex as usize];
             }
             starts.push(start + n);
-            sorted_blocks.push(SimplexBlock { dim, vertices, lex_order });
+            sorted_blocks.push(SimplexBlock {
+                dim,
+                vertices,
+                lex_order,
+            });
         }
-        let mut fil = Filtration { kind, negate, blocks: sorted_blocks, starts, values, sources: Vec::new() };
+        let mut fil = Filtration {
+            kind,
+            negate,
+            blocks: sorted_blocks,
+            starts,
+            values,
+            sources: Vec::new(),
+        };
         let sources: Vec<u32> = (0..total)
             .into_par_iter()
             .map(|sid| map_source(&fil, fil.dim_of(sid), raw_sources[sid]))
@@ -255,7 +266,10 @@ impl Filtration {
     /// [`Error::IndexOutOfRange`] if `sid >= size()`.
     pub fn cell(&self, sid: usize) -> Result<&[u32]> {
         if sid >= self.size() {
-            return Err(Error::IndexOutOfRange { idx: sid, size: self.size() });
+            return Err(Error::IndexOutOfRange {
+                idx: sid,
+                size: self.size(),
+            });
         }
         let dim = self.dim_of(sid);
         Ok(self.blocks[dim].simplex(sid - self.starts[dim]))
@@ -279,13 +293,19 @@ impl Filtration {
         }
         let dim = key.len() - 1;
         let block = self.blocks.get(dim).ok_or_else(not_found)?;
-        block.find(&key).map(|local| self.starts[dim] + local).ok_or_else(not_found)
+        block
+            .find(&key)
+            .map(|local| self.starts[dim] + local)
+            .ok_or_else(not_found)
     }
 
     /// The global sid of the d-simplex with these ascending vertices, if present.
     pub(crate) fn find_simplex(&self, vertices: &[u32]) -> Option<usize> {
         let dim = vertices.len().checked_sub(1)?;
-        self.blocks.get(dim)?.find(vertices).map(|local| self.starts[dim] + local)
+        self.blocks
+            .get(dim)?
+            .find(vertices)
+            .map(|local| self.starts[dim] + local)
     }
 
     /// The global sid of the lexicographically k-th simplex of dimension `dim`.
@@ -314,7 +334,9 @@ impl BoundaryOracle for Filtration {
         for skip in 0..=dim {
             facet.clear();
             facet.extend(simplex.iter().enumerate().filter(|&(k, _)| k != skip).map(|(_, &v)| v));
-            let f = self.find_simplex(&facet).expect("a simplicial filtration contains every facet of its cells");
+            let f = self
+                .find_simplex(&facet)
+                .expect("a simplicial filtration contains every facet of its cells");
             out.push(f as u32);
         }
         out.sort_unstable();

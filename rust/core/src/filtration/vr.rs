@@ -61,7 +61,10 @@ impl<'a> VrInput<'a> {
     fn raw(&self, i: usize, j: usize) -> f64 {
         match *self {
             VrInput::Points { coords, n_dims, .. } => {
-                let (p, q) = (&coords[i * n_dims..(i + 1) * n_dims], &coords[j * n_dims..(j + 1) * n_dims]);
+                let (p, q) = (
+                    &coords[i * n_dims..(i + 1) * n_dims],
+                    &coords[j * n_dims..(j + 1) * n_dims],
+                );
                 let mut s = 0.0;
                 for (a, b) in p.iter().zip(q) {
                     let t = a - b;
@@ -82,7 +85,11 @@ impl<'a> VrInput<'a> {
 
     fn validate(&self) -> Result<()> {
         match *self {
-            VrInput::Points { coords, n_points, n_dims } => {
+            VrInput::Points {
+                coords,
+                n_points,
+                n_dims,
+            } => {
                 if n_points == 0 || n_dims == 0 || coords.len() != n_points * n_dims {
                     return Err(Error::ShapeMismatch {
                         name: "points",
@@ -92,7 +99,11 @@ impl<'a> VrInput<'a> {
                 }
                 let bad: Vec<usize> = (0..coords.len()).filter(|&k| !coords[k].is_finite()).collect();
                 if let Some(&first_idx) = bad.first() {
-                    return Err(Error::NonFiniteValue { name: "points", count: bad.len(), first_idx });
+                    return Err(Error::NonFiniteValue {
+                        name: "points",
+                        count: bad.len(),
+                        first_idx,
+                    });
                 }
             }
             VrInput::Distances { matrix, n_points } => {
@@ -130,7 +141,12 @@ pub fn enclosing_radius(input: &VrInput) -> f64 {
     }
     (0..n)
         .into_par_iter()
-        .map(|i| (0..n).filter(|&j| j != i).map(|j| input.length(input.raw(i, j))).fold(0.0f64, f64::max))
+        .map(|i| {
+            (0..n)
+                .filter(|&j| j != i)
+                .map(|j| input.length(input.raw(i, j)))
+                .fold(0.0f64, f64::max)
+        })
         .reduce(|| f64::INFINITY, f64::min)
 }
 
@@ -169,7 +185,11 @@ fn neighbours(input: &VrInput, threshold: f64, edge_value: impl Fn(f64) -> f64 +
         })
         .collect();
     let n_edges: usize = rows.iter().map(|r| r.0.len()).sum();
-    let mut nb = Neighbours { offsets: Vec::with_capacity(n + 1), targets: Vec::new(), values: Vec::new() };
+    let mut nb = Neighbours {
+        offsets: Vec::with_capacity(n + 1),
+        targets: Vec::new(),
+        values: Vec::new(),
+    };
     try_reserve(&mut nb.targets, n_edges, "Vietoris-Rips edges")?;
     try_reserve(&mut nb.values, n_edges, "Vietoris-Rips edges")?;
     nb.offsets.push(0);
@@ -222,8 +242,11 @@ impl Expansion<'_> {
         for (k, c) in candidates.iter().enumerate() {
             // The new edges all have the new, largest vertex, so on a tie the clique's critical
             // edge is the lexicographically smaller one and stays.
-            let (s_value, s_edge) =
-                if self.clique.len() == 1 || c.max_value > value { (c.max_value, c.edge) } else { (value, edge) };
+            let (s_value, s_edge) = if self.clique.len() == 1 || c.max_value > value {
+                (c.max_value, c.edge)
+            } else {
+                (value, edge)
+            };
             self.clique.push(c.vertex);
             self.push(s_value, s_edge)?;
             if self.clique.len() <= self.max_dim {
@@ -287,11 +310,17 @@ impl Expansion<'_> {
 pub fn vr_filtration(input: &VrInput, params: &VrParams, interrupt: &Interrupt) -> Result<Filtration> {
     input.validate()?;
     if !(params.eps >= 0.0 && params.eps.is_finite()) {
-        return Err(Error::InvalidParameter { name: "eps", reason: format!("must be >= 0 and finite; got {}", params.eps) });
+        return Err(Error::InvalidParameter {
+            name: "eps",
+            reason: format!("must be >= 0 and finite; got {}", params.eps),
+        });
     }
     let threshold = match params.max_diameter {
         Some(t) if t.is_nan() => {
-            return Err(Error::InvalidParameter { name: "max_diameter", reason: "must not be NaN".into() })
+            return Err(Error::InvalidParameter {
+                name: "max_diameter",
+                reason: "must not be NaN".into(),
+            })
         }
         Some(t) => t,
         None => enclosing_radius(input) * 1.00001,
@@ -312,21 +341,33 @@ pub fn vr_filtration(input: &VrInput, params: &VrParams, interrupt: &Interrupt) 
     let nb = if params.max_dim >= 1 {
         neighbours(input, threshold, edge_value)?
     } else {
-        Neighbours { offsets: vec![0; n + 1], targets: Vec::new(), values: Vec::new() }
+        Neighbours {
+            offsets: vec![0; n + 1],
+            targets: Vec::new(),
+            values: Vec::new(),
+        }
     };
     interrupt.check()?;
 
     let per_vertex: Vec<Vec<LexBlock>> = (0..n as u32)
         .into_par_iter()
         .map(|v| {
-            let mut exp =
-                Expansion { nb: &nb, max_dim: params.max_dim, out: vec![LexBlock::default(); params.max_dim], clique: vec![v] };
+            let mut exp = Expansion {
+                nb: &nb,
+                max_dim: params.max_dim,
+                out: vec![LexBlock::default(); params.max_dim],
+                clique: vec![v],
+            };
             let (first_edge, targets, values) = nb.of(v);
             let candidates: Vec<Candidate> = targets
                 .iter()
                 .zip(values)
                 .enumerate()
-                .map(|(k, (&t, &val))| Candidate { vertex: t, max_value: val, edge: (first_edge + k) as u32 })
+                .map(|(k, (&t, &val))| Candidate {
+                    vertex: t,
+                    max_value: val,
+                    edge: (first_edge + k) as u32,
+                })
                 .collect();
             exp.expand(&candidates, 0.0, 0, interrupt)?;
             Ok(exp.out)
@@ -370,8 +411,17 @@ mod tests {
     use super::*;
 
     fn build(coords: &[f64], d: usize, max_dim: usize) -> Filtration {
-        let input = VrInput::Points { coords, n_points: coords.len() / d, n_dims: d };
-        let params = VrParams { max_dim, max_diameter: None, eps: 0.0, precision: Precision::Double };
+        let input = VrInput::Points {
+            coords,
+            n_points: coords.len() / d,
+            n_dims: d,
+        };
+        let params = VrParams {
+            max_dim,
+            max_diameter: None,
+            eps: 0.0,
+            precision: Precision::Double,
+        };
         vr_filtration(&input, &params, &Interrupt::never()).unwrap()
     }
 
@@ -401,15 +451,34 @@ mod tests {
                 e
             })
             .collect();
-        let expected = [[1, 0], [2, 0], [3, 1], [3, 2], [3, 0], [2, 1], [2, 1], [3, 0], [3, 0], [2, 1]];
+        let expected = [
+            [1, 0],
+            [2, 0],
+            [3, 1],
+            [3, 2],
+            [3, 0],
+            [2, 1],
+            [2, 1],
+            [3, 0],
+            [3, 0],
+            [2, 1],
+        ];
         assert_eq!(crit, expected.iter().map(|e| e.to_vec()).collect::<Vec<_>>());
     }
 
     #[test]
     fn distance_matrix_threshold_is_enclosing_radius() {
         let m = [0.0, 1.0, 2.0, 1.0, 0.0, 1.5, 2.0, 1.5, 0.0];
-        let input = VrInput::Distances { matrix: &m, n_points: 3 };
-        let params = VrParams { max_dim: 1, max_diameter: None, eps: 0.0, precision: Precision::Double };
+        let input = VrInput::Distances {
+            matrix: &m,
+            n_points: 3,
+        };
+        let params = VrParams {
+            max_dim: 1,
+            max_diameter: None,
+            eps: 0.0,
+            precision: Precision::Double,
+        };
         let fil = vr_filtration(&input, &params, &Interrupt::never()).unwrap();
         assert_eq!(fil.values(), &[0.0, 0.0, 0.0, 1.0, 1.5]);
     }
@@ -417,8 +486,16 @@ mod tests {
     #[test]
     fn negative_distance_is_an_error() {
         let m = [0.0, 1.0, -1.0, 0.0];
-        let input = VrInput::Distances { matrix: &m, n_points: 2 };
-        let params = VrParams { max_dim: 1, max_diameter: None, eps: 0.0, precision: Precision::Double };
+        let input = VrInput::Distances {
+            matrix: &m,
+            n_points: 2,
+        };
+        let params = VrParams {
+            max_dim: 1,
+            max_diameter: None,
+            eps: 0.0,
+            precision: Precision::Double,
+        };
         assert!(matches!(
             vr_filtration(&input, &params, &Interrupt::never()),
             Err(Error::InvalidParameter { name: "data", .. })

@@ -41,7 +41,10 @@ impl ColumnMatrix {
     /// If a column is not strictly ascending or has a row ≥ `n`, or `stored` exceeds `n`
     /// (internal invariants of the builders, never user input).
     pub fn from_columns(n: usize, stored: Range<usize>, columns: &[Vec<u32>]) -> Self {
-        assert!(stored.end <= n && columns.len() == stored.len(), "stored range must fit n");
+        assert!(
+            stored.end <= n && columns.len() == stored.len(),
+            "stored range must fit n"
+        );
         let mut offsets = Vec::with_capacity(columns.len() + 1);
         let mut entries = Vec::new();
         offsets.push(0);
@@ -53,7 +56,12 @@ impl ColumnMatrix {
             entries.extend_from_slice(col);
             offsets.push(entries.len());
         }
-        ColumnMatrix { n, stored, offsets, entries }
+        ColumnMatrix {
+            n,
+            stored,
+            offsets,
+            entries,
+        }
     }
 
     /// The boundary matrix D of a filtration: column j lists the facets of cell j.
@@ -74,7 +82,12 @@ impl ColumnMatrix {
             entries.extend_from_slice(&facets);
             offsets.push(entries.len());
         }
-        Ok(ColumnMatrix { n, stored, offsets, entries })
+        Ok(ColumnMatrix {
+            n,
+            stored,
+            offsets,
+            entries,
+        })
     }
 
     /// The anti-transpose D⊥ of the boundary matrix, built without materialising D.
@@ -88,7 +101,12 @@ impl ColumnMatrix {
         let n = complex.n_cells();
         let with_facets = complex.cells_with_facets();
         if with_facets.is_empty() {
-            return Ok(ColumnMatrix { n, stored: 0..0, offsets: vec![0], entries: Vec::new() });
+            return Ok(ColumnMatrix {
+                n,
+                stored: 0..0,
+                offsets: vec![0],
+                entries: Vec::new(),
+            });
         }
         // Facets of cells in `with_facets` all lie below its end; which cells have cofacets is
         // known only after one pass, so the first pass counts and finds the range.
@@ -120,7 +138,12 @@ impl ColumnMatrix {
                 cursor[k] += 1;
             }
         }
-        Ok(ColumnMatrix { n, stored, offsets, entries })
+        Ok(ColumnMatrix {
+            n,
+            stored,
+            offsets,
+            entries,
+        })
     }
 
     /// The matrix size n (rows = columns).

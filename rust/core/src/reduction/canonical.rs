@@ -39,7 +39,9 @@ impl Decomposition {
 
     /// The pairs (column, pivot row) of every non-zero column, ascending by column.
     pub fn pairs(&self) -> Vec<(u32, u32)> {
-        (0..self.size()).filter_map(|j| self.low(j).map(|low| (j as u32, low))).collect()
+        (0..self.size())
+            .filter_map(|j| self.low(j).map(|low| (j as u32, low)))
+            .collect()
     }
 }
 
@@ -70,9 +72,7 @@ pub fn reduce_canonical(matrix: &ColumnMatrix, interrupt: &Interrupt) -> Result<
     let mut v: Vec<Vec<u32>> = Vec::with_capacity(n);
     let mut scratch = Vec::new();
     for j in 0..n {
-        if j % 256 == 0 {
-            interrupt.check()?;
-        }
+        interrupt.check()?;
         let mut r_j = matrix.column(j).to_vec();
         let mut v_j = vec![j as u32];
         while let Some(&low) = r_j.last() {

@@ -35,9 +35,7 @@ pub fn reduce_pairs_with_clearing(
         // Reduced columns that differ from the matrix's; the others are read from the matrix.
         let mut reduced: HashMap<u32, Vec<u32>> = HashMap::new();
         for j in block.clone() {
-            if j % 256 == 0 {
-                interrupt.check()?;
-            }
+            interrupt.check()?;
             if cleared[j] {
                 continue;
             }
@@ -49,7 +47,9 @@ pub fn reduce_pairs_with_clearing(
                 if i == NO_OWNER {
                     break;
                 }
-                let source = reduced.get(&i).map_or_else(|| matrix.column(i as usize), |c| c.as_slice());
+                let source = reduced
+                    .get(&i)
+                    .map_or_else(|| matrix.column(i as usize), |c| c.as_slice());
                 add_column(&mut column, source, &mut scratch);
                 modified = true;
             }

@@ -1,0 +1,64 @@
+"""Typed stubs of the compiled extension ``oineus_diff._core`` (checked by mypy.stubtest)."""
+
+from typing import NoReturn, final
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+__all__: list[str]
+
+@final
+class Filtration:
+    """A filtration owned by the core; Python's ``DiffFiltration`` holds one."""
+
+    def size(self) -> int:
+        """The number of cells N."""
+    def max_dim(self) -> int:
+        """The largest cell dimension present."""
+    def kind(self) -> str:
+        """The builder's public name."""
+    def negate(self) -> bool:
+        """Whether comparisons are reversed."""
+    def dim_range(self, dim: int) -> tuple[int, int]:
+        """(start, stop) sids of dimension ``dim``."""
+    def values(self) -> npt.NDArray[np.float64]:
+        """The values in sid order, as the core computed and rounded them."""
+    def sources(self) -> npt.NDArray[np.uint32]:
+        """Per sid, the sid of the cell the value is read from."""
+    def critical_edges(self) -> npt.NDArray[np.uint32]:
+        """Per sid, the critical edge (larger vertex, smaller vertex), shape (N, 2)."""
+    def cells_in_dimension(self, dim: int) -> npt.NDArray[np.uint32]:
+        """The vertex tuples of dimension ``dim`` in sid order, shape (n, dim + 1)."""
+    def cell(self, sid: int) -> list[int]:
+        """The ascending vertex ids of cell ``sid``."""
+    def sorted_id(self, vertices: list[int]) -> int:
+        """The sid of the cell with these vertex ids."""
+    def boundary(self, sid: int) -> list[int]:
+        """The ascending sids of the facets of cell ``sid``."""
+    def boundary_csc(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The boundary matrix in CSC form: (indptr, indices)."""
+    def __reduce__(self) -> NoReturn:
+        """Pickling is not supported."""
+
+def vr_filtration(
+    data: npt.NDArray[np.float64],
+    from_pwdists: bool,
+    max_dim: int,
+    max_diameter: float | None,
+    eps: float,
+    single_precision: bool,
+    n_threads: int,
+) -> Filtration:
+    """Build a Vietoris-Rips filtration from a contiguous float64 array."""
+
+def index_diagrams(
+    fil: Filtration, dualize: bool, include_inf_points: bool, n_threads: int
+) -> list[npt.NDArray[np.int64]]:
+    """Per dimension 0 … max_dim − 1, an int64 (n, 2) array of [birth sid, death sid] rows."""
+
+def _panic_in_worker() -> None:
+    """Panic inside a worker on purpose (tests the panic boundary)."""
+
+def _spin_until_interrupted(seconds: float) -> bool:
+    """Spin in a worker until interrupted or ``seconds`` pass (tests Ctrl-C)."""
