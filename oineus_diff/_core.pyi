@@ -6,7 +6,14 @@ import numpy as np
 import numpy.typing as npt
 
 __version__: str
-__all__: list[str]
+__all__ = [
+    "Filtration",
+    "__version__",
+    "_panic_in_worker",
+    "_spin_until_interrupted",
+    "index_diagrams",
+    "vr_filtration",
+]
 
 @final
 class Filtration:

@@ -83,6 +83,13 @@ struct SimplexBlock {
     vertices: Vec<u32>,
     /// `lex_order[k]` is the block-local sid of the k-th simplex in lexicographic order.
     lex_order: Vec<u32>,
+    /// Lexicographic positions `by_first_vertex[v]..by_first_vertex[v + 1]` hold the simplices
+    /// whose smallest vertex is v, which narrows every search to one vertex's star.
+    by_first_vertex: Vec<u32>,
+    /// The vertex tuples again, in lexicographic order, for blocks that are facets of a higher
+    /// block: their lookups (every boundary column) then read memory sequentially. The top block
+    /// is only searched by `sorted_id` and skips the copy.
+    lex_vertices: Option<Vec<u32>>,
 }
 
 impl SimplexBlock {
@@ -97,14 +104,22 @@ impl SimplexBlock {
 
     /// The local sid of the simplex with exactly these (ascending) vertices.
     fn find(&self, vertices: &[u32]) -> Option<usize> {
-        let (mut lo, mut hi) = (0usize, self.len());
+        let first = *vertices.first()? as usize;
+        if first + 1 >= self.by_first_vertex.len() {
+            return None;
+        }
+        let (mut lo, mut hi) = (self.by_first_vertex[first] as usize, self.by_first_vertex[first + 1] as usize);
+        let w = self.dim + 1;
         while lo < hi {
             let mid = (lo + hi) / 2;
-            let sid = self.lex_order[mid] as usize;
-            match self.simplex(sid).cmp(vertices) {
+            let candidate = match &self.lex_vertices {
+                Some(lex) => &lex[mid * w..(mid + 1) * w],
+                None => self.simplex(self.lex_order[mid] as usize),
+            };
+            match candidate.cmp(vertices) {
                 Ordering::Less => lo = mid + 1,
                 Ordering::Greater => hi = mid,
-                Ordering::Equal => return Some(sid),
+                Ordering::Equal => return Some(self.lex_order[mid] as usize),
             }
         }
         None
@@ -149,6 +164,7 @@ impl Filtration {
         let mut values = try_filled(total, 0.0f64, "filtration values")?;
         let mut raw_sources = try_filled(total, 0u32, "filtration sources")?;
         let mut sorted_blocks = Vec::with_capacity(blocks.len());
+        let top = blocks.iter().rposition(|b| !b.values.is_empty()).unwrap_or(0);
         for (dim, block) in blocks.into_iter().enumerate() {
             let n = block.values.len();
             let start = *starts.last().expect("starts is never empty");
@@ -169,11 +185,25 @@ impl Filtration {
                 values[start + sid] = block.values[lex as usize];
                 raw_sources[start + sid] = block.sources[lex as usize];
             }
+            let n_vertex_ids = if dim == 0 {
+                block.vertices.iter().max().map_or(0, |&m| m as usize + 1)
+            } else {
+                sorted_blocks.first().map_or(0, |b: &SimplexBlock| b.by_first_vertex.len().saturating_sub(1))
+            };
+            let mut by_first_vertex = try_filled(n_vertex_ids + 1, 0u32, "filtration index")?;
+            for lex in 0..n {
+                by_first_vertex[block.vertices[lex * w] as usize + 1] += 1;
+            }
+            for v in 0..n_vertex_ids {
+                by_first_vertex[v + 1] += by_first_vertex[v];
+            }
             starts.push(start + n);
             sorted_blocks.push(SimplexBlock {
                 dim,
                 vertices,
                 lex_order,
+                by_first_vertex,
+                lex_vertices: (dim < top).then_some(block.vertices),
             });
         }
         let mut fil = Filtration {
@@ -330,12 +360,20 @@ impl BoundaryOracle for Filtration {
             return;
         }
         let simplex = self.blocks[dim].simplex(sid - self.starts[dim]);
-        let mut facet = Vec::with_capacity(dim);
+        // Facets of low-dimensional simplices live on the stack; no allocation per call.
+        let mut on_stack = [0u32; 16];
+        let mut on_heap = Vec::new();
+        let facet: &mut [u32] = if dim <= on_stack.len() {
+            &mut on_stack[..dim]
+        } else {
+            on_heap.resize(dim, 0);
+            &mut on_heap
+        };
         for skip in 0..=dim {
-            facet.clear();
-            facet.extend(simplex.iter().enumerate().filter(|&(k, _)| k != skip).map(|(_, &v)| v));
+            facet[..skip].copy_from_slice(&simplex[..skip]);
+            facet[skip..].copy_from_slice(&simplex[skip + 1..]);
             let f = self
-                .find_simplex(&facet)
+                .find_simplex(facet)
                 .expect("a simplicial filtration contains every facet of its cells");
             out.push(f as u32);
         }
