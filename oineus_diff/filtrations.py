@@ -295,7 +295,7 @@ def vr_filtration(
     >>> fil = od.vr_filtration(pts, max_dim=2)
     >>> len(fil), fil.size_in_dimension(1)
     (14, 6)
-    >>> fil.cell(4), float(fil.values[8])
+    >>> fil.cell(8), float(fil.values[8])
     ((0, 3), 1.4142135623730951)
     """
     tensor = _v.as_tensor(data, "data")
@@ -320,6 +320,8 @@ def vr_filtration(
         if from_pwdists:
             raise ValueError(f"max_dim must be >= 0 for a distance matrix; got {max_dim}")
         max_dim = tensor.shape[1]
+    # A simplex has at most n_points vertices; larger dimensions would only be empty.
+    max_dim = min(max_dim, tensor.shape[0] - 1)
     if from_pwdists:
         array = _np.ascontiguousarray(tensor.detach().to("cpu", _torch.float64).numpy())
         _check_pwdists(array)

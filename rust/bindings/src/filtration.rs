@@ -67,7 +67,7 @@ impl PyFiltration {
 
     /// The vertex tuples of dimension `dim` in sid order, shape (n, dim + 1).
     fn cells_in_dimension<'py>(&self, py: Python<'py>, dim: usize) -> PyResult<Bound<'py, PyArray2<u32>>> {
-        flat_u32_to_2d(py, self.inner.cells_in_dimension(dim).to_vec(), dim + 1)
+        flat_u32_to_2d(py, self.inner.cells_in_dimension(dim).to_vec(), dim.saturating_add(1))
     }
 
     /// The ascending vertex ids of cell `sid`.

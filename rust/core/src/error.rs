@@ -84,3 +84,51 @@ pub(crate) fn try_filled<T: Clone>(len: usize, value: T, what: &'static str) -> 
     v.resize(len, value);
     Ok(v)
 }
+
+/// A cap on the bytes a construction may allocate, shared by its worker threads.
+///
+/// Allocation failure is not reliable on systems that overcommit memory: a build that keeps
+/// growing is killed instead of seeing an error. Builders whose output size is unknown in
+/// advance charge what they keep to a budget of the memory the system reports as available, and
+/// stop with [`Error::TooLarge`] when it runs out.
+#[derive(Debug)]
+pub(crate) struct MemoryBudget {
+    limit: usize,
+    used: std::sync::atomic::AtomicUsize,
+}
+
+impl MemoryBudget {
+    /// A budget of the memory currently available (Linux `MemAvailable`), unlimited elsewhere.
+    pub(crate) fn available() -> Self {
+        let limit = std::fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|info| {
+                let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+                let kib: usize = line.split_whitespace().nth(1)?.parse().ok()?;
+                Some(kib.saturating_mul(1024))
+            })
+            .unwrap_or(usize::MAX);
+        MemoryBudget {
+            limit,
+            used: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// Record `bytes` more, failing once the total exceeds the limit.
+    pub(crate) fn charge(&self, bytes: usize, what: &'static str) -> Result<()> {
+        let used = self
+            .used
+            .fetch_add(bytes, std::sync::atomic::Ordering::Relaxed)
+            .saturating_add(bytes);
+        if used > self.limit {
+            return Err(Error::TooLarge {
+                what,
+                reason: format!(
+                    "needs more than the {} MiB of memory available",
+                    self.limit / (1024 * 1024)
+                ),
+            });
+        }
+        Ok(())
+    }
+}

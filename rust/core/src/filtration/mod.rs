@@ -108,7 +108,10 @@ impl SimplexBlock {
         if first + 1 >= self.by_first_vertex.len() {
             return None;
         }
-        let (mut lo, mut hi) = (self.by_first_vertex[first] as usize, self.by_first_vertex[first + 1] as usize);
+        let (mut lo, mut hi) = (
+            self.by_first_vertex[first] as usize,
+            self.by_first_vertex[first + 1] as usize,
+        );
         let w = self.dim + 1;
         while lo < hi {
             let mid = (lo + hi) / 2;
@@ -188,7 +191,9 @@ impl Filtration {
             let n_vertex_ids = if dim == 0 {
                 block.vertices.iter().max().map_or(0, |&m| m as usize + 1)
             } else {
-                sorted_blocks.first().map_or(0, |b: &SimplexBlock| b.by_first_vertex.len().saturating_sub(1))
+                sorted_blocks
+                    .first()
+                    .map_or(0, |b: &SimplexBlock| b.by_first_vertex.len().saturating_sub(1))
             };
             let mut by_first_vertex = try_filled(n_vertex_ids + 1, 0u32, "filtration index")?;
             for lex in 0..n {
@@ -244,7 +249,7 @@ impl Filtration {
 
     /// The sids of the dimension-d block (empty above `max_dim`).
     pub fn dim_range(&self, dim: usize) -> Range<usize> {
-        if dim + 1 < self.starts.len() {
+        if dim < self.starts.len() - 1 {
             self.starts[dim]..self.starts[dim + 1]
         } else {
             self.size()..self.size()

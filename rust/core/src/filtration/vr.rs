@@ -10,7 +10,7 @@
 
 use rayon::prelude::*;
 
-use crate::error::{try_reserve, Error, Result};
+use crate::error::{try_reserve, Error, MemoryBudget, Result};
 use crate::filtration::{Filtration, Kind, LexBlock, Precision};
 use crate::interrupt::Interrupt;
 
@@ -167,11 +167,18 @@ impl Neighbours {
     }
 }
 
-fn neighbours(input: &VrInput, threshold: f64, edge_value: impl Fn(f64) -> f64 + Sync) -> Result<Neighbours> {
+fn neighbours(
+    input: &VrInput,
+    threshold: f64,
+    edge_value: impl Fn(f64) -> f64 + Sync,
+    budget: &MemoryBudget,
+    interrupt: &Interrupt,
+) -> Result<Neighbours> {
     let n = input.n_points();
     let rows: Vec<(Vec<u32>, Vec<f64>)> = (0..n)
         .into_par_iter()
         .map(|i| {
+            interrupt.check()?;
             let mut targets = Vec::new();
             let mut values = Vec::new();
             for j in i + 1..n {
@@ -181,9 +188,11 @@ fn neighbours(input: &VrInput, threshold: f64, edge_value: impl Fn(f64) -> f64 +
                     values.push(edge_value(raw));
                 }
             }
-            (targets, values)
+            // Each edge is kept twice (rows, then the concatenation) plus once as a cell.
+            budget.charge(targets.len() * 3 * EDGE_BYTES, "Vietoris-Rips edges")?;
+            Ok((targets, values))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let n_edges: usize = rows.iter().map(|r| r.0.len()).sum();
     let mut nb = Neighbours {
         offsets: Vec::with_capacity(n + 1),
@@ -201,6 +210,12 @@ fn neighbours(input: &VrInput, threshold: f64, edge_value: impl Fn(f64) -> f64 +
     Ok(nb)
 }
 
+/// Bytes per edge in the neighbour lists (target and value).
+const EDGE_BYTES: usize = 4 + 8;
+
+/// Simplices are charged to the memory budget in batches of this many.
+const CHARGE_BATCH: usize = 1 << 16;
+
 /// A vertex that extends the current clique, with the longest edge joining it to the clique.
 #[derive(Clone, Copy)]
 struct Candidate {
@@ -214,6 +229,9 @@ struct Candidate {
 
 struct Expansion<'a> {
     nb: &'a Neighbours,
+    budget: &'a MemoryBudget,
+    /// Simplices emitted since the last charge to the budget.
+    uncharged: usize,
     max_dim: usize,
     /// Per dimension ≥ 1 the simplices found so far.
     out: Vec<LexBlock>,
@@ -222,6 +240,15 @@ struct Expansion<'a> {
 
 impl Expansion<'_> {
     fn push(&mut self, value: f64, edge: u32) -> Result<()> {
+        self.uncharged += 1;
+        if self.uncharged == CHARGE_BATCH {
+            // Each simplex is stored here, once more when blocks are concatenated, and in the
+            // sorted filtration: about three copies of (vertices, value, source) at the peak.
+            let bytes_per_simplex = 3 * (4 * self.clique.len() + 8 + 4);
+            self.budget
+                .charge(CHARGE_BATCH * bytes_per_simplex, "Vietoris-Rips complex")?;
+            self.uncharged = 0;
+        }
         let block = &mut self.out[self.clique.len() - 2];
         if block.values.len() == block.values.capacity() {
             let grow = block.values.len().max(1024);
@@ -338,8 +365,11 @@ pub fn vr_filtration(input: &VrInput, params: &VrParams, interrupt: &Interrupt) 
         precision.round(v)
     };
     let n = input.n_points();
+    // A simplex has at most n vertices, so larger dimensions would only be empty.
+    let params = &VrParams { max_dim: params.max_dim.min(n - 1), ..*params };
+    let budget = MemoryBudget::available();
     let nb = if params.max_dim >= 1 {
-        neighbours(input, threshold, edge_value)?
+        neighbours(input, threshold, edge_value, &budget, interrupt)?
     } else {
         Neighbours {
             offsets: vec![0; n + 1],
@@ -354,6 +384,8 @@ pub fn vr_filtration(input: &VrInput, params: &VrParams, interrupt: &Interrupt) 
         .map(|v| {
             let mut exp = Expansion {
                 nb: &nb,
+                budget: &budget,
+                uncharged: 0,
                 max_dim: params.max_dim,
                 out: vec![LexBlock::default(); params.max_dim],
                 clique: vec![v],
