@@ -42,7 +42,7 @@ def integer_cloud(seed, n=10, d=2, side=3):
 def edge_length(points, x, y):
     """The SPEC §3.1 length: float64, sum of squared differences in axis order, then sqrt."""
     total = 0.0
-    for a, b in zip(points[x], points[y]):
+    for a, b in zip(points[x], points[y], strict=True):
         diff = float(a) - float(b)
         total += diff * diff
     return math.sqrt(total)
@@ -242,13 +242,11 @@ def test_boundary_matrix_is_int8_csc_matching_boundary():
 def test_repr_format():
     fil = square_filtration()
     assert repr(fil) == (
-        "DiffFiltration(kind='vr', size=14, max_dim=2, negate=False, "
-        "dtype=torch.float64, device='cpu')"
+        "DiffFiltration(kind='vr', size=14, max_dim=2, negate=False, dtype=torch.float64, device='cpu')"
     )
     fil32 = od.vr_filtration(torch.tensor(UNIT_SQUARE, dtype=torch.float32), max_dim=1)
     assert repr(fil32) == (
-        "DiffFiltration(kind='vr', size=10, max_dim=1, negate=False, "
-        "dtype=torch.float32, device='cpu')"
+        "DiffFiltration(kind='vr', size=10, max_dim=1, negate=False, dtype=torch.float32, device='cpu')"
     )
 
 

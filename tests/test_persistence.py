@@ -65,9 +65,7 @@ def test_unit_square_diagrams_and_index_pairs():
 
 
 def test_unit_square_essential_point():
-    dgms = od.persistence_diagram(
-        od.vr_filtration(unit_square(), max_dim=2), include_inf_points=True
-    )
+    dgms = od.persistence_diagram(od.vr_filtration(unit_square(), max_dim=2), include_inf_points=True)
     assert dgms[0].tolist() == [[0.0, INF], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0]]
     np.testing.assert_array_equal(dgms.index_pairs(0), [[0, -1], [1, 4], [2, 5], [3, 6]])
     # H1 of the truncated complex has no essential class here.
@@ -169,7 +167,7 @@ def test_rows_sorted_by_birth_sid_and_gather_values(seed):
         pairs = dgms.index_pairs(dim)
         births = pairs[:, 0]
         assert np.all(np.diff(births) > 0)
-        for (b, dth), row in zip(pairs, dgms[dim].tolist()):
+        for (b, dth), row in zip(pairs, dgms[dim].tolist(), strict=True):
             assert len(fil.cell(b)) == dim + 1
             assert row[0] == values[b].item()
             if dth == -1:
@@ -394,12 +392,15 @@ def test_dgm_loss_gradient_on_values_is_scatter_of_upstream():
     pts = random_cloud(5, n=15).requires_grad_(True)
     fil = od.vr_filtration(pts, max_dim=2)
     dgms = od.persistence_diagram(fil, include_inf_points=True)
-    upstreams = {d: torch.randn(dgms[d].shape, dtype=torch.float64, generator=torch.Generator().manual_seed(d)) for d in dgms}
+    upstreams = {
+        d: torch.randn(dgms[d].shape, dtype=torch.float64, generator=torch.Generator().manual_seed(d))
+        for d in dgms
+    }
     loss = sum((dgms[d] * upstreams[d]).nansum() for d in dgms)
     (grad,) = torch.autograd.grad(loss, fil.values)
     expected = torch.zeros(len(fil), dtype=torch.float64)
     for d in dgms:
-        for (b, dth), g in zip(dgms.index_pairs(d), upstreams[d]):
+        for (b, dth), g in zip(dgms.index_pairs(d), upstreams[d], strict=True):
             expected[b] += g[0]
             if dth >= 0:
                 expected[dth] += g[1]
@@ -484,7 +485,7 @@ def test_dims_to_backprop_is_only_a_hint():
         (persistence(dgms[0]).sum() + persistence(dgms[1]).sum()).backward()
         results.append((dgms[0].detach(), dgms[1].detach(), leaf.grad))
     for other in results[1:]:
-        for x, y in zip(results[0], other):
+        for x, y in zip(results[0], other, strict=True):
             assert_identical(x, y)
 
 
@@ -494,3 +495,55 @@ def test_crit_sets_is_not_implemented():
         od.persistence_diagram(fil, gradient_method="crit-sets")
     with pytest.raises(NotImplementedError, match="crit-sets"):
         od.persistence_diagram(fil, gradient_method="CRIT-SETS")
+
+
+@pytest.mark.parametrize("include_inf_points", [False, True])
+def test_spec_determinism_vector_48_points(include_inf_points):
+    # SPEC §10.7: bitwise equal for n_threads in {1, 2, 4, 8} and both dualize values.
+    pts = random_cloud(48, n=48, d=3).requires_grad_(True)
+    fil = od.vr_filtration(pts, max_dim=2)
+    weights = {}
+    reference = None
+    for n_threads in (1, 2, 4, 8):
+        for dualize in (True, False):
+            dgms = od.persistence_diagram(
+                fil, dualize=dualize, include_inf_points=include_inf_points, n_threads=n_threads
+            )
+            for d in dgms:
+                weights.setdefault(
+                    d, torch.linspace(-1.0, 2.0, 2 * len(dgms[d]), dtype=torch.float64).reshape(-1, 2)
+                )
+            loss = sum((torch.nan_to_num(dgms[d], posinf=0.0) * weights[d]).sum() for d in dgms)
+            (grad,) = torch.autograd.grad(loss, fil.values, retain_graph=True)
+            result = (
+                [dgms[d].detach().numpy().tobytes() for d in dgms],
+                [dgms.index_pairs(d).tobytes() for d in dgms],
+                grad.numpy().tobytes(),
+            )
+            if reference is None:
+                reference = result
+                assert torch.count_nonzero(grad) > 0
+            assert result == reference, (n_threads, dualize)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_input_matches_cpu_and_stays_on_device():
+    raw = random_cloud(9, n=30, d=3)
+    results = {}
+    for device in ("cpu", "cuda"):
+        pts = raw.to(device).requires_grad_(True)
+        fil = od.vr_filtration(pts, max_dim=2)
+        assert fil.device.type == device
+        assert fil.values.device.type == device
+        dgms = od.persistence_diagram(fil, include_inf_points=True)
+        assert all(t.device.type == device for t in dgms.values())
+        loss = sum((persistence(dgms[d][torch.isfinite(dgms[d][:, 1])]) ** 2).sum() for d in dgms)
+        loss.backward()
+        assert pts.grad.device.type == device
+        results[device] = (dgms, pts.grad.cpu())
+    (cpu, grad_cpu), (cuda, grad_cuda) = results["cpu"], results["cuda"]
+    for d in cpu:
+        np.testing.assert_array_equal(cpu.index_pairs(d), cuda.index_pairs(d))
+        assert_identical(cpu[d].detach(), cuda[d].detach().cpu())
+    np.testing.assert_allclose(grad_cuda.numpy(), grad_cpu.numpy(), rtol=1e-12, atol=1e-15)

@@ -31,10 +31,8 @@ def tie_free_cloud(seed, n, d, min_gap=1e-4):
     rng = np.random.default_rng(seed)
     while True:
         pts = rng.random((n, d))
-        lengths = sorted(
-            math.dist(pts[i], pts[j]) for i, j in itertools.combinations(range(n), 2)
-        )
-        if min(b - a for a, b in zip(lengths, lengths[1:])) > min_gap:
+        lengths = sorted(math.dist(pts[i], pts[j]) for i, j in itertools.combinations(range(n), 2))
+        if min(b - a for a, b in itertools.pairwise(lengths)) > min_gap:
             return torch.tensor(pts, dtype=torch.float64)
 
 
@@ -240,8 +238,12 @@ def test_distance_matrix_gradient_only_on_critical_entries_in_lower_triangle(see
     dmat = tie_free_distance_matrix(seed, n, min_gap=0).requires_grad_(True)
     fil = od.vr_filtration(dmat, from_pwdists=True, max_dim=2)
     dgms = od.persistence_diagram(fil, include_inf_points=True)
-    upstream = {dim: torch.arange(1.0, 2 * len(dgms[dim]) + 1, dtype=torch.float64).reshape(-1, 2) for dim in dgms}
-    loss = sum((finite_rows(dgms[dim]) * upstream[dim][torch.isfinite(dgms[dim][:, 1])]).sum() for dim in dgms)
+    upstream = {
+        dim: torch.arange(1.0, 2 * len(dgms[dim]) + 1, dtype=torch.float64).reshape(-1, 2) for dim in dgms
+    }
+    loss = sum(
+        (finite_rows(dgms[dim]) * upstream[dim][torch.isfinite(dgms[dim][:, 1])]).sum() for dim in dgms
+    )
     loss = loss + sum(
         (dgms[dim][:, 0] * upstream[dim][:, 0])[~torch.isfinite(dgms[dim][:, 1])].sum() for dim in dgms
     )
@@ -249,7 +251,7 @@ def test_distance_matrix_gradient_only_on_critical_entries_in_lower_triangle(see
     crit = fil.critical_indices
     expected = np.zeros((n, n))
     for dim in dgms:
-        for (birth, death), g in zip(dgms.index_pairs(dim), upstream[dim].tolist()):
+        for (birth, death), g in zip(dgms.index_pairs(dim), upstream[dim].tolist(), strict=True):
             for sid, gv in ((birth, g[0]), (death, g[1])):
                 if sid < 0:
                     continue

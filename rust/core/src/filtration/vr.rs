@@ -366,7 +366,10 @@ pub fn vr_filtration(input: &VrInput, params: &VrParams, interrupt: &Interrupt) 
     };
     let n = input.n_points();
     // A simplex has at most n vertices, so larger dimensions would only be empty.
-    let params = &VrParams { max_dim: params.max_dim.min(n - 1), ..*params };
+    let params = &VrParams {
+        max_dim: params.max_dim.min(n - 1),
+        ..*params
+    };
     let budget = MemoryBudget::available();
     let nb = if params.max_dim >= 1 {
         neighbours(input, threshold, edge_value, &budget, interrupt)?
