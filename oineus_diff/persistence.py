@@ -46,11 +46,11 @@ class PersistenceDiagrams(Mapping[int, _torch.Tensor]):
     __slots__ = (
         "_tensors",
         "_index_pairs",
-        "dualize",
-        "gradient_method",
-        "include_inf_points",
-        "filtration",
-        "differentiable",
+        "_dualize",
+        "_gradient_method",
+        "_include_inf_points",
+        "_filtration",
+        "_differentiable",
     )
 
     def __init__(
@@ -66,11 +66,36 @@ class PersistenceDiagrams(Mapping[int, _torch.Tensor]):
     ) -> None:
         self._tensors = tensors
         self._index_pairs = index_pairs
-        self.dualize = dualize
-        self.gradient_method = gradient_method
-        self.include_inf_points = include_inf_points
-        self.filtration = filtration
-        self.differentiable = differentiable
+        self._dualize = dualize
+        self._gradient_method = gradient_method
+        self._include_inf_points = include_inf_points
+        self._filtration = filtration
+        self._differentiable = differentiable
+
+    @property
+    def dualize(self) -> bool:
+        """Whether cohomology was reduced."""
+        return self._dualize
+
+    @property
+    def gradient_method(self) -> str:
+        """The gradient method the diagrams were computed for."""
+        return self._gradient_method
+
+    @property
+    def include_inf_points(self) -> bool:
+        """Whether essential points are included."""
+        return self._include_inf_points
+
+    @property
+    def filtration(self) -> DiffFiltration:
+        """The filtration the diagrams were computed from."""
+        return self._filtration
+
+    @property
+    def differentiable(self) -> bool:
+        """``True`` for results of :func:`persistence_diagram`."""
+        return self._differentiable
 
     def _check_dim(self, dim: Any) -> int:
         if (

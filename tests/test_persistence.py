@@ -308,7 +308,6 @@ def test_records_are_read_only():
         "include_inf_points": False,
         "gradient_method": "crit-sets",
         "filtration": other,
-        "differentiable": False,
     }
     for name, value in replacements.items():
         before = getattr(dgms, name)

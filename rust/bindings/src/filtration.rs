@@ -10,6 +10,9 @@ use pyo3::prelude::*;
 use crate::errors::CoreError;
 use crate::runtime;
 
+/// A sparse matrix in CSC form for scipy: (indptr, indices).
+type CscArrays<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
+
 /// A filtration owned by the core; Python's `DiffFiltration` holds one.
 #[pyclass(name = "Filtration", module = "oineus_diff._core", frozen)]
 pub struct PyFiltration {
@@ -89,7 +92,7 @@ impl PyFiltration {
     }
 
     /// The boundary matrix in CSC form: (indptr, indices), both int64.
-    fn boundary_csc<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>)> {
+    fn boundary_csc<'py>(&self, py: Python<'py>) -> PyResult<CscArrays<'py>> {
         let n = self.inner.size();
         let mut indptr = Vec::with_capacity(n + 1);
         let mut indices = Vec::new();

@@ -17,6 +17,26 @@ use crate::errors::{panic_to_pyerr, CoreError};
 /// on the count, so the cap only protects the process.
 const MAX_THREADS: usize = 256;
 
+/// Prefix of the names of every thread this module starts.
+const THREAD_PREFIX: &str = "oineus-diff";
+
+/// Keep panics on our threads off stderr: their message reaches Python in `InternalError`.
+/// Panics on any other thread go to the hook that was installed before.
+fn install_quiet_panic_hook() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let ours = std::thread::current()
+                .name()
+                .is_some_and(|n| n.starts_with(THREAD_PREFIX));
+            if !ours {
+                previous(info);
+            }
+        }));
+    });
+}
+
 /// One pool per distinct thread count, built on first use and kept: building a pool costs
 /// about 0.1 ms, looking one up a few microseconds.
 fn pool(n_threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
@@ -31,7 +51,7 @@ fn pool(n_threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
     }
     let p = rayon::ThreadPoolBuilder::new()
         .num_threads(n)
-        .thread_name(|i| format!("oineus-diff-{i}"))
+        .thread_name(|i| format!("{THREAD_PREFIX}-{i}"))
         .build()
         .map_err(|e| PyValueError::new_err(format!("cannot start {n} worker threads: {e}")))?;
     let p = Arc::new(p);
@@ -49,6 +69,7 @@ where
     T: Send,
     F: FnOnce(&Interrupt) -> CoreResult<T> + Send,
 {
+    install_quiet_panic_hook();
     let pool = pool(n_threads)?;
     let cancel = AtomicBool::new(false);
     // `done` is set by the worker when it returns; the waiter sleeps on the condvar.
@@ -74,13 +95,16 @@ where
         let cancel = &cancel;
         let pool = &pool;
         let done = &done;
-        let worker = scope.spawn(move || {
-            let result = catch_unwind(AssertUnwindSafe(|| pool.install(|| job(&Interrupt::from_flag(cancel)))));
-            let (lock, cvar) = done;
-            *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
-            cvar.notify_all();
-            result
-        });
+        let worker = std::thread::Builder::new()
+            .name(format!("{THREAD_PREFIX}-call"))
+            .spawn_scoped(scope, move || {
+                let result = catch_unwind(AssertUnwindSafe(|| pool.install(|| job(&Interrupt::from_flag(cancel)))));
+                let (lock, cvar) = done;
+                *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
+                cvar.notify_all();
+                result
+            });
+        let worker = worker.map_err(|e| PyValueError::new_err(format!("cannot start a worker thread: {e}")))?;
         let mut signal_error = None;
         while !py.detach(|| wait(Some(Duration::from_millis(50)))) {
             if let Err(e) = py.check_signals() {

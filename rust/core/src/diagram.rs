@@ -127,7 +127,7 @@ mod tests {
 
     /// The pairs of the canonical reduction of D, as (birth sid, death sid) ascending.
     fn reference_pairs(fil: &Filtration) -> Vec<(u32, u32)> {
-        let d = ColumnMatrix::boundary(fil).unwrap();
+        let d = ColumnMatrix::boundary(fil, &Interrupt::never()).unwrap();
         let mut pairs: Vec<(u32, u32)> = reduce_canonical(&d, &Interrupt::never())
             .unwrap()
             .pairs()

@@ -9,6 +9,10 @@
 use std::ops::Range;
 
 use crate::error::{try_filled, try_reserve, Result};
+use crate::interrupt::Interrupt;
+
+/// Builders poll the interrupt flag once per this many columns (well under a millisecond).
+const INTERRUPT_STRIDE: usize = 4096;
 
 /// A square Z/2 matrix of size `n × n`, stored by columns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +72,7 @@ impl ColumnMatrix {
     ///
     /// # Errors
     /// [`crate::Error::TooLarge`] if the matrix cannot be allocated.
-    pub fn boundary<B: BoundaryOracle + ?Sized>(complex: &B) -> Result<Self> {
+    pub fn boundary<B: BoundaryOracle + ?Sized>(complex: &B, interrupt: &Interrupt) -> Result<Self> {
         let n = complex.n_cells();
         let stored = complex.cells_with_facets();
         let mut offsets = Vec::new();
@@ -77,6 +81,9 @@ impl ColumnMatrix {
         let mut entries = Vec::new();
         let mut facets = Vec::new();
         for sid in stored.clone() {
+            if sid % INTERRUPT_STRIDE == 0 {
+                interrupt.check()?;
+            }
             complex.facets(sid, &mut facets);
             try_reserve(&mut entries, facets.len(), "boundary matrix")?;
             entries.extend_from_slice(&facets);
@@ -97,7 +104,7 @@ impl ColumnMatrix {
     ///
     /// # Errors
     /// [`crate::Error::TooLarge`] if the matrix cannot be allocated.
-    pub fn coboundary_anti_transposed<B: BoundaryOracle + ?Sized>(complex: &B) -> Result<Self> {
+    pub fn coboundary_anti_transposed<B: BoundaryOracle + ?Sized>(complex: &B, interrupt: &Interrupt) -> Result<Self> {
         let n = complex.n_cells();
         let with_facets = complex.cells_with_facets();
         if with_facets.is_empty() {
@@ -113,6 +120,9 @@ impl ColumnMatrix {
         let mut counts = try_filled(with_facets.end, 0usize, "coboundary matrix")?;
         let mut facets = Vec::new();
         for sid in with_facets.clone() {
+            if sid % INTERRUPT_STRIDE == 0 {
+                interrupt.check()?;
+            }
             complex.facets(sid, &mut facets);
             for &f in &facets {
                 counts[f as usize] += 1;
@@ -130,6 +140,9 @@ impl ColumnMatrix {
         let mut cursor: Vec<usize> = offsets[..stored.len()].to_vec();
         // Visiting τ by descending sid writes rows m(τ) in ascending order within each column.
         for tau in with_facets.rev() {
+            if tau % INTERRUPT_STRIDE == 0 {
+                interrupt.check()?;
+            }
             complex.facets(tau, &mut facets);
             let row = (n - 1 - tau) as u32;
             for &f in &facets {

@@ -44,7 +44,7 @@ pub fn persistence_pairs(fil: &Filtration, side: Side, interrupt: &Interrupt) ->
     let n = fil.size();
     let mut pairs: Vec<(u32, u32)> = match side {
         Side::Homology => {
-            let d = ColumnMatrix::boundary(fil)?;
+            let d = ColumnMatrix::boundary(fil, interrupt)?;
             // Top dimension first, so that positive columns of the next block are cleared.
             let blocks: Vec<Range<usize>> = (1..=fil.max_dim()).rev().map(|k| fil.dim_range(k)).collect();
             reduce_pairs_with_clearing(&d, &blocks, interrupt)?
@@ -53,7 +53,7 @@ pub fn persistence_pairs(fil: &Filtration, side: Side, interrupt: &Interrupt) ->
                 .collect()
         }
         Side::Cohomology => {
-            let dt = ColumnMatrix::coboundary_anti_transposed(fil)?;
+            let dt = ColumnMatrix::coboundary_anti_transposed(fil, interrupt)?;
             // Dimension 0 first: its pivots are edges, whose columns are then cleared.
             let blocks: Vec<Range<usize>> = (0..fil.max_dim())
                 .map(|k| {
@@ -341,9 +341,9 @@ mod tests {
 
         #[test]
         fn coboundary_anti_transposed_equals_anti_transpose_of_boundary(cx in complexes()) {
-            let d = ColumnMatrix::boundary(&cx).unwrap();
+            let d = ColumnMatrix::boundary(&cx, &Interrupt::never()).unwrap();
             prop_assert_eq!(&d, &cx.boundary());
-            let dt = ColumnMatrix::coboundary_anti_transposed(&cx).unwrap();
+            let dt = ColumnMatrix::coboundary_anti_transposed(&cx, &Interrupt::never()).unwrap();
             prop_assert_eq!(&dt, &d.anti_transpose());
             prop_assert!(columns_equal(&dt.anti_transpose(), &d));
         }
