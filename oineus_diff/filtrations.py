@@ -364,6 +364,7 @@ def _vr_values(
         # The forward numbers are the core's (exact, rounded) ones; lengths - lengths.detach() is
         # exactly 0 and carries the derivative of the formula.
         edge_values = exact[n_vertices:n_until_higher] + (lengths - lengths.detach())
-    critical = core.sources()[n_until_higher:].astype(_np.int64) - n_vertices
+    critical = core.sources()[n_until_higher:].astype(_np.int64)
+    critical -= n_vertices
     higher = edge_values.index_select(0, _torch.from_numpy(critical).to(device))
     return _torch.cat([exact[:n_vertices], edge_values, higher])

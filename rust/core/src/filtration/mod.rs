@@ -219,11 +219,11 @@ impl Filtration {
             values,
             sources: Vec::new(),
         };
-        let sources: Vec<u32> = (0..total)
-            .into_par_iter()
-            .map(|sid| map_source(&fil, fil.dim_of(sid), raw_sources[sid]))
-            .collect();
-        fil.sources = sources;
+        raw_sources
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(sid, source)| *source = map_source(&fil, fil.dim_of(sid), *source));
+        fil.sources = raw_sources;
         Ok(fil)
     }
 

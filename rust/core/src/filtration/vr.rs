@@ -10,7 +10,7 @@
 
 use rayon::prelude::*;
 
-use crate::error::{try_reserve, Error, MemoryBudget, Result};
+use crate::error::{try_filled, try_reserve, Error, MemoryBudget, Result};
 use crate::filtration::{Filtration, Kind, LexBlock, Precision};
 use crate::interrupt::Interrupt;
 
@@ -227,38 +227,91 @@ struct Candidate {
     edge: u32,
 }
 
-struct Expansion<'a> {
+/// Where the expansion puts the simplices it finds.
+enum Sink<'a> {
+    /// First pass: count the simplices per dimension (index dim − 1).
+    Count(Vec<usize>),
+    /// Second pass: write them into pre-sized slices (one per dimension ≥ 1), at `pos`.
+    Fill {
+        slices: Vec<BlockSlices<'a>>,
+        pos: Vec<usize>,
+    },
+}
+
+/// One vertex's share of one dimension's output arrays.
+struct BlockSlices<'a> {
+    vertices: &'a mut [u32],
+    values: &'a mut [f64],
+    sources: &'a mut [u32],
+}
+
+struct Expansion<'a, 'b> {
     nb: &'a Neighbours,
     budget: &'a MemoryBudget,
-    /// Simplices emitted since the last charge to the budget.
+    /// Simplices counted since the last charge to the budget.
     uncharged: usize,
     max_dim: usize,
-    /// Per dimension ≥ 1 the simplices found so far.
-    out: Vec<LexBlock>,
+    sink: Sink<'b>,
     clique: Vec<u32>,
 }
 
-impl Expansion<'_> {
+impl<'a, 'b> Expansion<'a, 'b> {
+    /// Emit every simplex whose smallest vertex is `v` into `sink`, and return the sink.
+    fn run(
+        nb: &'a Neighbours,
+        budget: &'a MemoryBudget,
+        max_dim: usize,
+        v: u32,
+        sink: Sink<'b>,
+        interrupt: &Interrupt,
+    ) -> Result<Sink<'b>> {
+        let mut exp = Expansion {
+            nb,
+            budget,
+            uncharged: 0,
+            max_dim,
+            sink,
+            clique: vec![v],
+        };
+        let (first_edge, targets, values) = nb.of(v);
+        let candidates: Vec<Candidate> = targets
+            .iter()
+            .zip(values)
+            .enumerate()
+            .map(|(k, (&t, &val))| Candidate {
+                vertex: t,
+                max_value: val,
+                edge: (first_edge + k) as u32,
+            })
+            .collect();
+        exp.expand(&candidates, 0.0, 0, interrupt)?;
+        Ok(exp.sink)
+    }
+
     fn push(&mut self, value: f64, edge: u32) -> Result<()> {
-        self.uncharged += 1;
-        if self.uncharged == CHARGE_BATCH {
-            // Each simplex is stored here, once more when blocks are concatenated, and in the
-            // sorted filtration: about three copies of (vertices, value, source) at the peak.
-            let bytes_per_simplex = 3 * (4 * self.clique.len() + 8 + 4);
-            self.budget
-                .charge(CHARGE_BATCH * bytes_per_simplex, "Vietoris-Rips complex")?;
-            self.uncharged = 0;
+        let k = self.clique.len() - 2;
+        match &mut self.sink {
+            Sink::Count(counts) => {
+                counts[k] += 1;
+                self.uncharged += 1;
+                if self.uncharged == CHARGE_BATCH {
+                    // Each simplex is kept once as built and once sorted: two copies of
+                    // (vertices, value, source) at the peak.
+                    let bytes_per_simplex = 2 * (4 * self.clique.len() + 8 + 4);
+                    self.budget
+                        .charge(CHARGE_BATCH * bytes_per_simplex, "Vietoris-Rips complex")?;
+                    self.uncharged = 0;
+                }
+            }
+            Sink::Fill { slices, pos } => {
+                let (out, i) = (&mut slices[k], pos[k]);
+                let w = self.clique.len();
+                out.vertices[i * w..(i + 1) * w].copy_from_slice(&self.clique);
+                out.values[i] = value;
+                out.sources[i] = edge;
+                pos[k] += 1;
+            }
         }
-        let block = &mut self.out[self.clique.len() - 2];
-        if block.values.len() == block.values.capacity() {
-            let grow = block.values.len().max(1024);
-            try_reserve(&mut block.values, grow, "Vietoris-Rips simplices")?;
-            try_reserve(&mut block.sources, grow, "Vietoris-Rips simplices")?;
-            try_reserve(&mut block.vertices, grow * self.clique.len(), "Vietoris-Rips simplices")?;
-        }
-        block.vertices.extend_from_slice(&self.clique);
-        block.values.push(value);
-        block.sources.push(edge);
         Ok(())
     }
 
@@ -382,30 +435,14 @@ pub fn vr_filtration(input: &VrInput, params: &VrParams, interrupt: &Interrupt) 
     };
     interrupt.check()?;
 
-    let per_vertex: Vec<Vec<LexBlock>> = (0..n as u32)
+    // The expansion runs twice: once to count, so that every output array is allocated once
+    // at its exact size, and once to fill each vertex's share of those arrays in place.
+    let expand_from = |v: u32, sink| Expansion::run(&nb, &budget, params.max_dim, v, sink, interrupt);
+    let counts: Vec<Vec<usize>> = (0..n as u32)
         .into_par_iter()
-        .map(|v| {
-            let mut exp = Expansion {
-                nb: &nb,
-                budget: &budget,
-                uncharged: 0,
-                max_dim: params.max_dim,
-                out: vec![LexBlock::default(); params.max_dim],
-                clique: vec![v],
-            };
-            let (first_edge, targets, values) = nb.of(v);
-            let candidates: Vec<Candidate> = targets
-                .iter()
-                .zip(values)
-                .enumerate()
-                .map(|(k, (&t, &val))| Candidate {
-                    vertex: t,
-                    max_value: val,
-                    edge: (first_edge + k) as u32,
-                })
-                .collect();
-            exp.expand(&candidates, 0.0, 0, interrupt)?;
-            Ok(exp.out)
+        .map(|v| match expand_from(v, Sink::Count(vec![0; params.max_dim]))? {
+            Sink::Count(c) => Ok(c),
+            Sink::Fill { .. } => unreachable!("a counting pass returns counts"),
         })
         .collect::<Result<_>>()?;
 
@@ -416,20 +453,40 @@ pub fn vr_filtration(input: &VrInput, params: &VrParams, interrupt: &Interrupt) 
         sources: (0..n as u32).collect(),
     }];
     for dim in 1..=params.max_dim {
-        let len: usize = per_vertex.iter().map(|b| b[dim - 1].values.len()).sum();
-        let mut block = LexBlock::default();
-        try_reserve(&mut block.values, len, "Vietoris-Rips simplices")?;
-        try_reserve(&mut block.sources, len, "Vietoris-Rips simplices")?;
-        try_reserve(&mut block.vertices, len * (dim + 1), "Vietoris-Rips simplices")?;
-        for b in &per_vertex {
-            let b = &b[dim - 1];
-            block.vertices.extend_from_slice(&b.vertices);
-            block.values.extend_from_slice(&b.values);
-            block.sources.extend_from_slice(&b.sources);
-        }
-        blocks.push(block);
+        let len: usize = counts.iter().map(|c| c[dim - 1]).sum();
+        blocks.push(LexBlock {
+            vertices: try_filled(len * (dim + 1), 0, "Vietoris-Rips simplices")?,
+            values: try_filled(len, 0.0, "Vietoris-Rips simplices")?,
+            sources: try_filled(len, 0, "Vietoris-Rips simplices")?,
+        });
     }
-    drop(per_vertex);
+    {
+        let mut shares: Vec<Vec<BlockSlices>> = (0..n).map(|_| Vec::with_capacity(params.max_dim)).collect();
+        for (dim, block) in blocks.iter_mut().enumerate().skip(1) {
+            let (mut vertices, mut values, mut sources) =
+                (&mut block.vertices[..], &mut block.values[..], &mut block.sources[..]);
+            for (v, share) in shares.iter_mut().enumerate() {
+                let c = counts[v][dim - 1];
+                let (vh, vt) = std::mem::take(&mut vertices).split_at_mut(c * (dim + 1));
+                let (xh, xt) = std::mem::take(&mut values).split_at_mut(c);
+                let (sh, st) = std::mem::take(&mut sources).split_at_mut(c);
+                share.push(BlockSlices {
+                    vertices: vh,
+                    values: xh,
+                    sources: sh,
+                });
+                (vertices, values, sources) = (vt, xt, st);
+            }
+        }
+        shares.into_par_iter().enumerate().try_for_each(|(v, slices)| {
+            let pos = vec![0; params.max_dim];
+            match expand_from(v as u32, Sink::Fill { slices, pos })? {
+                Sink::Fill { pos, .. } => debug_assert_eq!(pos, counts[v], "both passes emit the same simplices"),
+                Sink::Count(_) => unreachable!("a filling pass returns its positions"),
+            }
+            Ok(())
+        })?;
+    }
     interrupt.check()?;
     // Sources are lexicographic edge indices (vertices: their own index), turned into sids.
     Filtration::from_lex_blocks(Kind::VietorisRips, false, blocks, |fil, dim, source| {
