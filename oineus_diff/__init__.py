@@ -13,7 +13,12 @@ torch.Size([30, 2])
 """
 
 from oineus_diff._core import __version__
-from oineus_diff.filtrations import DiffFiltration, vr_filtration
+from oineus_diff.filtrations import (
+    DiffFiltration,
+    cube_filtration,
+    freudenthal_filtration,
+    vr_filtration,
+)
 from oineus_diff.optimizer import ConflictStrategy, DenoiseStrategy
 from oineus_diff.persistence import PersistenceDiagrams, persistence_diagram
 
@@ -23,6 +28,8 @@ __all__ = [
     "DiffFiltration",
     "PersistenceDiagrams",
     "__version__",
+    "cube_filtration",
+    "freudenthal_filtration",
     "persistence_diagram",
     "vr_filtration",
 ]

@@ -11,6 +11,8 @@ __all__ = [
     "__version__",
     "_panic_in_worker",
     "_spin_until_interrupted",
+    "cube_filtration",
+    "freudenthal_filtration",
     "index_diagrams",
     "vr_filtration",
 ]
@@ -58,6 +60,16 @@ def vr_filtration(
     n_threads: int,
 ) -> Filtration:
     """Build a Vietoris-Rips filtration from a contiguous float64 array."""
+
+def freudenthal_filtration(
+    data: npt.NDArray[np.float64], negate: bool, wrap: bool, max_dim: int, n_threads: int
+) -> Filtration:
+    """Build a Freudenthal filtration from a contiguous float64 array of 1 to 4 axes."""
+
+def cube_filtration(
+    data: npt.NDArray[np.float64], negate: bool, max_dim: int, values_on_cells: bool, n_threads: int
+) -> Filtration:
+    """Build a cubical filtration from a contiguous float64 array of 1 to 4 axes."""
 
 def index_diagrams(
     fil: Filtration, dualize: bool, include_inf_points: bool, n_threads: int

@@ -1,6 +1,8 @@
 //! `Filtration` handles and the builders that make them.
 
-use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods};
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, PyReadonlyArrayDyn, PyUntypedArrayMethods};
+use oineus_diff_core::filtration::cubical::{cube_filtration as core_cube, CubeParams, ValuesOn};
+use oineus_diff_core::filtration::freudenthal::{freudenthal_filtration as core_freudenthal, FreudenthalParams};
 use oineus_diff_core::filtration::vr::{vr_filtration as core_vr, VrInput, VrParams};
 use oineus_diff_core::filtration::{Filtration, Precision};
 use oineus_diff_core::matrix::BoundaryOracle;
@@ -68,14 +70,18 @@ impl PyFiltration {
         flat_u32_to_2d(py, flat, 2)
     }
 
-    /// The vertex tuples of dimension `dim` in sid order, shape (n, dim + 1).
+    /// The vertex tuples of dimension `dim` in sid order, shape (n, vertices per cell).
     fn cells_in_dimension<'py>(&self, py: Python<'py>, dim: usize) -> PyResult<Bound<'py, PyArray2<u32>>> {
-        flat_u32_to_2d(py, self.inner.cells_in_dimension(dim).to_vec(), dim.saturating_add(1))
+        let width = self
+            .inner
+            .cell(self.inner.dim_range(dim).start)
+            .map_or(dim.saturating_add(1), |c| c.len());
+        flat_u32_to_2d(py, self.inner.cells_in_dimension(dim).into_owned(), width)
     }
 
     /// The ascending vertex ids of cell `sid`.
     fn cell(&self, sid: usize) -> PyResult<Vec<u32>> {
-        Ok(self.inner.cell(sid).map_err(CoreError)?.to_vec())
+        Ok(self.inner.cell(sid).map_err(CoreError)?)
     }
 
     /// The sid of the cell with these vertex ids.
@@ -156,5 +162,58 @@ pub fn vr_filtration(
         precision,
     };
     let inner = runtime::run(py, n_threads, |interrupt| core_vr(&input, &params, interrupt))?;
+    Ok(PyFiltration { inner })
+}
+
+fn grid_input<'a>(data: &'a PyReadonlyArrayDyn<'_, f64>) -> PyResult<(&'a [f64], Vec<usize>)> {
+    let shape = data.shape().to_vec();
+    let values = data
+        .as_slice()
+        .map_err(|_| PyValueError::new_err("data must be C-contiguous"))?;
+    Ok((values, shape))
+}
+
+/// Build a Freudenthal filtration from a contiguous float64 array of 1 to 4 axes.
+#[pyfunction]
+#[pyo3(signature = (data, negate, wrap, max_dim, n_threads))]
+pub fn freudenthal_filtration(
+    py: Python<'_>,
+    data: PyReadonlyArrayDyn<'_, f64>,
+    negate: bool,
+    wrap: bool,
+    max_dim: usize,
+    n_threads: usize,
+) -> PyResult<PyFiltration> {
+    let (values, shape) = grid_input(&data)?;
+    let params = FreudenthalParams { negate, wrap, max_dim };
+    let inner = runtime::run(py, n_threads, |interrupt| {
+        core_freudenthal(values, &shape, &params, interrupt)
+    })?;
+    Ok(PyFiltration { inner })
+}
+
+/// Build a cubical filtration from a contiguous float64 array of 1 to 4 axes.
+#[pyfunction]
+#[pyo3(signature = (data, negate, max_dim, values_on_cells, n_threads))]
+pub fn cube_filtration(
+    py: Python<'_>,
+    data: PyReadonlyArrayDyn<'_, f64>,
+    negate: bool,
+    max_dim: usize,
+    values_on_cells: bool,
+    n_threads: usize,
+) -> PyResult<PyFiltration> {
+    let (values, shape) = grid_input(&data)?;
+    let values_on = if values_on_cells {
+        ValuesOn::Cells
+    } else {
+        ValuesOn::Vertices
+    };
+    let params = CubeParams {
+        negate,
+        max_dim,
+        values_on,
+    };
+    let inner = runtime::run(py, n_threads, |interrupt| core_cube(values, &shape, &params, interrupt))?;
     Ok(PyFiltration { inner })
 }

@@ -9,8 +9,12 @@
 //! dim + 1 in sid order, plus the permutation that lists them lexicographically, which is all a
 //! facet lookup (binary search) needs. No allocation per cell.
 
+pub mod cubical;
+pub mod freudenthal;
+mod grid;
 pub mod vr;
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::ops::Range;
 
@@ -24,6 +28,10 @@ use crate::matrix::BoundaryOracle;
 pub enum Kind {
     /// Vietoris-Rips: each simplex takes the length of its critical edge.
     VietorisRips,
+    /// Freudenthal (Kuhn) triangulation of a grid, lower-star values.
+    Freudenthal,
+    /// Cubical complex of a grid, values on vertices or on top cells.
+    Cubical,
 }
 
 impl Kind {
@@ -31,6 +39,8 @@ impl Kind {
     pub fn name(self) -> &'static str {
         match self {
             Kind::VietorisRips => "vr",
+            Kind::Freudenthal => "freudenthal",
+            Kind::Cubical => "cubical",
         }
     }
 }
@@ -93,10 +103,6 @@ struct SimplexBlock {
 }
 
 impl SimplexBlock {
-    fn len(&self) -> usize {
-        self.lex_order.len()
-    }
-
     fn simplex(&self, local_sid: usize) -> &[u32] {
         let w = self.dim + 1;
         &self.vertices[local_sid * w..(local_sid + 1) * w]
@@ -129,12 +135,21 @@ impl SimplexBlock {
     }
 }
 
-/// A filtered simplicial complex in sid order.
+/// How the cells are stored.
+#[derive(Debug, Clone)]
+enum Cells {
+    /// Vertex tuples per dimension.
+    Simplicial(Vec<SimplexBlock>),
+    /// Grid cells, each an anchor and a pattern, decoded arithmetically.
+    Grid(grid::GridCells),
+}
+
+/// A filtered cell complex (simplicial or cubical) in sid order.
 #[derive(Debug, Clone)]
 pub struct Filtration {
     kind: Kind,
     negate: bool,
-    blocks: Vec<SimplexBlock>,
+    cells: Cells,
     /// `starts[d]..starts[d + 1]` are the sids of dimension d.
     starts: Vec<usize>,
     values: Vec<f64>,
@@ -214,7 +229,7 @@ impl Filtration {
         let mut fil = Filtration {
             kind,
             negate,
-            blocks: sorted_blocks,
+            cells: Cells::Simplicial(sorted_blocks),
             starts,
             values,
             sources: Vec::new(),
@@ -244,7 +259,10 @@ impl Filtration {
 
     /// The largest cell dimension present (0 for a filtration of vertices only).
     pub fn max_dim(&self) -> usize {
-        self.blocks.iter().rposition(|b| b.len() > 0).unwrap_or(0)
+        (0..self.starts.len() - 1)
+            .rev()
+            .find(|&d| !self.dim_range(d).is_empty())
+            .unwrap_or(0)
     }
 
     /// The sids of the dimension-d block (empty above `max_dim`).
@@ -299,7 +317,7 @@ impl Filtration {
     ///
     /// # Errors
     /// [`Error::IndexOutOfRange`] if `sid >= size()`.
-    pub fn cell(&self, sid: usize) -> Result<&[u32]> {
+    pub fn cell(&self, sid: usize) -> Result<Vec<u32>> {
         if sid >= self.size() {
             return Err(Error::IndexOutOfRange {
                 idx: sid,
@@ -307,12 +325,28 @@ impl Filtration {
             });
         }
         let dim = self.dim_of(sid);
-        Ok(self.blocks[dim].simplex(sid - self.starts[dim]))
+        let local = sid - self.starts[dim];
+        Ok(match &self.cells {
+            Cells::Simplicial(blocks) => blocks[dim].simplex(local).to_vec(),
+            Cells::Grid(grid) => grid.sorted_vertices(dim, local),
+        })
     }
 
-    /// The vertex tuples of dimension `dim` in sid order, flat with stride dim + 1.
-    pub fn cells_in_dimension(&self, dim: usize) -> &[u32] {
-        self.blocks.get(dim).map_or(&[], |b| b.vertices.as_slice())
+    /// How many vertices a cell of dimension `dim` has: dim + 1 for simplices, 2^dim for cubes.
+    pub fn vertices_per_cell(&self, dim: usize) -> usize {
+        match &self.cells {
+            Cells::Grid(grid) => grid.vertices_per_cell(dim),
+            Cells::Simplicial(_) => dim.saturating_add(1),
+        }
+    }
+
+    /// The vertex tuples of dimension `dim` in sid order, flat with stride dim + 1, each tuple
+    /// ascending.
+    pub fn cells_in_dimension(&self, dim: usize) -> Cow<'_, [u32]> {
+        match &self.cells {
+            Cells::Simplicial(blocks) => Cow::Borrowed(blocks.get(dim).map_or(&[], |b| b.vertices.as_slice())),
+            Cells::Grid(grid) => Cow::Owned(grid.all_sorted_vertices(dim, self.dim_range(dim).len())),
+        }
     }
 
     /// The sid of the cell with exactly these vertices, in any order.
@@ -326,18 +360,26 @@ impl Filtration {
         if key.is_empty() || key.windows(2).any(|w| w[0] == w[1]) {
             return Err(not_found());
         }
-        let dim = key.len() - 1;
-        let block = self.blocks.get(dim).ok_or_else(not_found)?;
-        block
-            .find(&key)
-            .map(|local| self.starts[dim] + local)
-            .ok_or_else(not_found)
+        match &self.cells {
+            Cells::Simplicial(_) => self.find_simplex(&key).ok_or_else(not_found),
+            Cells::Grid(grid) => grid
+                .find(&key)
+                .map(|(dim, local)| self.starts[dim] + local)
+                .ok_or_else(not_found),
+        }
+    }
+
+    fn simplex_blocks(&self) -> &[SimplexBlock] {
+        match &self.cells {
+            Cells::Simplicial(blocks) => blocks,
+            Cells::Grid(_) => panic!("simplex lookups are only made on simplicial filtrations"),
+        }
     }
 
     /// The global sid of the d-simplex with these ascending vertices, if present.
     pub(crate) fn find_simplex(&self, vertices: &[u32]) -> Option<usize> {
         let dim = vertices.len().checked_sub(1)?;
-        self.blocks
+        self.simplex_blocks()
             .get(dim)?
             .find(vertices)
             .map(|local| self.starts[dim] + local)
@@ -345,7 +387,26 @@ impl Filtration {
 
     /// The global sid of the lexicographically k-th simplex of dimension `dim`.
     pub(crate) fn sid_of_lex(&self, dim: usize, k: usize) -> u32 {
-        (self.starts[dim] + self.blocks[dim].lex_order[k] as usize) as u32
+        (self.starts[dim] + self.simplex_blocks()[dim].lex_order[k] as usize) as u32
+    }
+
+    /// Assemble a grid filtration from per-dimension data already in sid order.
+    pub(crate) fn from_grid(
+        kind: Kind,
+        negate: bool,
+        cells: grid::GridCells,
+        values: Vec<f64>,
+        sources: Vec<u32>,
+        starts: Vec<usize>,
+    ) -> Self {
+        Filtration {
+            kind,
+            negate,
+            cells: Cells::Grid(cells),
+            starts,
+            values,
+            sources,
+        }
     }
 }
 
@@ -364,7 +425,16 @@ impl BoundaryOracle for Filtration {
         if dim == 0 {
             return;
         }
-        let simplex = self.blocks[dim].simplex(sid - self.starts[dim]);
+        let blocks = match &self.cells {
+            Cells::Simplicial(blocks) => blocks,
+            Cells::Grid(grid) => {
+                let start = self.starts[dim - 1];
+                grid.facets(dim, sid - self.starts[dim], |local| out.push((start + local) as u32));
+                out.sort_unstable();
+                return;
+            }
+        };
+        let simplex = blocks[dim].simplex(sid - self.starts[dim]);
         // Facets of low-dimensional simplices live on the stack; no allocation per call.
         let mut on_stack = [0u32; 16];
         let mut on_heap = Vec::new();

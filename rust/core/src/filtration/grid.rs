@@ -1,0 +1,491 @@
+//! Cells of grid complexes: an anchor vertex and a pattern, decoded arithmetically.
+//!
+//! A grid cell of dimension d is stored as one integer, its *code* = anchor × P_d + pattern,
+//! where the anchor is the flat (C-order) index of a vertex of the vertex grid and the pattern is
+//! an index into the builder's table of dimension-d shapes (P_d of them). Codes increase in
+//! emission order (anchors in C order, then patterns in table order), so the code itself is the
+//! emission index. A dense table per dimension maps codes to sids; facets, vertices and lookups
+//! are computed from grid coordinates, with no hash map and no allocation per cell.
+
+use rayon::prelude::*;
+
+use crate::error::{try_filled, Error, Result};
+use crate::filtration::{cmp_values, Filtration, Kind};
+use crate::interrupt::Interrupt;
+
+/// Marks a code whose cell is absent (it would leave the grid).
+const ABSENT: u32 = u32::MAX;
+
+/// Anchors are processed in parallel in chunks of this many, with an interrupt check each.
+const ANCHOR_CHUNK: usize = 1 << 14;
+
+/// The shape of a grid and its C-order strides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Shape {
+    pub(crate) dims: Vec<usize>,
+    strides: Vec<usize>,
+    pub(crate) n: usize,
+}
+
+impl Shape {
+    pub(crate) fn new(dims: &[usize]) -> Self {
+        let mut strides = vec![1; dims.len()];
+        for a in (0..dims.len().saturating_sub(1)).rev() {
+            strides[a] = strides[a + 1] * dims[a + 1];
+        }
+        Shape {
+            dims: dims.to_vec(),
+            strides,
+            n: dims.iter().product(),
+        }
+    }
+
+    pub(crate) fn n_axes(&self) -> usize {
+        self.dims.len()
+    }
+
+    fn coords(&self, flat: usize, out: &mut [usize; 4]) {
+        for (a, &s) in self.strides.iter().enumerate() {
+            out[a] = (flat / s) % self.dims[a];
+        }
+    }
+
+    /// The flat index of `coords + offset` (bit a of `offset` = one step along axis a), or `None`
+    /// if it leaves the grid; with `wrap` coordinates are taken modulo the shape.
+    fn shifted(&self, coords: &[usize; 4], offset: u8, wrap: bool) -> Option<usize> {
+        let mut flat = 0;
+        for (a, (&n, &stride)) in self.dims.iter().zip(&self.strides).enumerate() {
+            let mut c = coords[a] + ((offset >> a) & 1) as usize;
+            if c >= n {
+                if !wrap {
+                    return None;
+                }
+                c -= n;
+            }
+            flat += c * stride;
+        }
+        Some(flat)
+    }
+
+    /// The flat index of `coords − offset`, or `None` if it leaves the grid.
+    fn shifted_down(&self, coords: &[usize; 4], offset: u8) -> Option<usize> {
+        let mut flat = 0;
+        for (a, (&n, &stride)) in self.dims.iter().zip(&self.strides).enumerate() {
+            let step = ((offset >> a) & 1) as usize;
+            if coords[a] < step || coords[a] - step >= n {
+                return None;
+            }
+            flat += (coords[a] - step) * stride;
+        }
+        Some(flat)
+    }
+}
+
+/// The two grid triangulations/complexes and what distinguishes them: which vertices a pattern
+/// spans and which patterns its facets have.
+#[derive(Debug, Clone)]
+pub(crate) enum Geometry {
+    /// Kuhn simplices: pattern = chain of offsets b1 ⊊ … ⊊ bk (bit a = axis a); the vertices are
+    /// the anchor and anchor + b_i, in that order.
+    Freudenthal {
+        shape: Shape,
+        wrap: bool,
+        /// `chains[d][p]` is the chain of pattern p of dimension d.
+        chains: Vec<Vec<Vec<u8>>>,
+        /// `chain_index[d][key(chain)]` is the pattern index of a dimension-d chain.
+        chain_index: Vec<Vec<u16>>,
+    },
+    /// Cubes: pattern = face bits (bit a = the cube extends along axis a); the vertices are
+    /// enumerated by m = 0 … 2^k − 1 over the set axes.
+    Cubical {
+        shape: Shape,
+        /// `masks[d]` lists the face bits of popcount d in increasing order.
+        masks: Vec<Vec<u8>>,
+        /// `mask_index[mask]` is the position of `mask` in `masks[popcount]`.
+        mask_index: [u16; 16],
+    },
+}
+
+fn chain_key(chain: impl IntoIterator<Item = u8>) -> usize {
+    chain
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| (b as usize) << (4 * i))
+        .sum()
+}
+
+impl Geometry {
+    pub(crate) fn freudenthal(shape: Shape, wrap: bool, chains: Vec<Vec<Vec<u8>>>) -> Self {
+        let chain_index = chains
+            .iter()
+            .map(|patterns| {
+                let mut index = vec![u16::MAX; 1 << 16];
+                for (p, chain) in patterns.iter().enumerate() {
+                    index[chain_key(chain.iter().copied())] = p as u16;
+                }
+                index
+            })
+            .collect();
+        Geometry::Freudenthal {
+            shape,
+            wrap,
+            chains,
+            chain_index,
+        }
+    }
+
+    pub(crate) fn cubical(shape: Shape) -> Self {
+        let n_axes = shape.n_axes();
+        let mut masks = vec![Vec::new(); n_axes + 1];
+        let mut mask_index = [0u16; 16];
+        for mask in 0..(1u8 << n_axes) {
+            let d = mask.count_ones() as usize;
+            mask_index[mask as usize] = masks[d].len() as u16;
+            masks[d].push(mask);
+        }
+        Geometry::Cubical {
+            shape,
+            masks,
+            mask_index,
+        }
+    }
+
+    pub(crate) fn shape(&self) -> &Shape {
+        match self {
+            Geometry::Freudenthal { shape, .. } | Geometry::Cubical { shape, .. } => shape,
+        }
+    }
+
+    /// The number of patterns of dimension `dim` (0 above the grid's dimension).
+    pub(crate) fn n_patterns(&self, dim: usize) -> usize {
+        match self {
+            Geometry::Freudenthal { chains, .. } => chains.get(dim).map_or(0, Vec::len),
+            Geometry::Cubical { masks, .. } => masks.get(dim).map_or(0, Vec::len),
+        }
+    }
+
+    /// Write the flat vertex ids of the cell (`dim`, `code`) in pattern order into `out` and
+    /// return how many there are, or `None` if the cell leaves the grid.
+    pub(crate) fn vertices(&self, dim: usize, code: usize, out: &mut [usize; 16]) -> Option<usize> {
+        let p = self.n_patterns(dim);
+        let (anchor, pattern) = (code / p, code % p);
+        let mut coords = [0usize; 4];
+        self.shape().coords(anchor, &mut coords);
+        match self {
+            Geometry::Freudenthal {
+                shape, wrap, chains, ..
+            } => {
+                out[0] = anchor;
+                for (i, &b) in chains[dim][pattern].iter().enumerate() {
+                    out[i + 1] = shape.shifted(&coords, b, *wrap)?;
+                }
+                Some(dim + 1)
+            }
+            Geometry::Cubical { shape, masks, .. } => {
+                let mask = masks[dim][pattern];
+                // Presence: the far corner is in the grid.
+                shape.shifted(&coords, mask, false)?;
+                let axes: Vec<u8> = (0..4u8).filter(|&a| (mask >> a) & 1 == 1).collect();
+                for (m, slot) in out.iter_mut().enumerate().take(1 << dim) {
+                    let offset = axes
+                        .iter()
+                        .enumerate()
+                        .filter(|&(i, _)| (m >> i) & 1 == 1)
+                        .fold(0u8, |acc, (_, &a)| acc | (1 << a));
+                    *slot = shape.shifted(&coords, offset, false)?;
+                }
+                Some(1 << dim)
+            }
+        }
+    }
+
+    /// Call `f` with the code of every facet of (`dim`, `code`), `dim ≥ 1`.
+    fn facets(&self, dim: usize, code: usize, mut f: impl FnMut(usize)) {
+        let p = self.n_patterns(dim);
+        let p_facet = self.n_patterns(dim - 1);
+        let (anchor, pattern) = (code / p, code % p);
+        let mut coords = [0usize; 4];
+        self.shape().coords(anchor, &mut coords);
+        match self {
+            Geometry::Freudenthal {
+                shape,
+                wrap,
+                chains,
+                chain_index,
+            } => {
+                let chain = &chains[dim][pattern];
+                let index = &chain_index[dim - 1];
+                // Dropping the anchor moves it to anchor + b1 and rebases the rest of the chain.
+                let new_anchor = shape
+                    .shifted(&coords, chain[0], *wrap)
+                    .expect("a present simplex has all its vertices in the grid");
+                let rebased = index[chain_key(chain[1..].iter().map(|&b| b ^ chain[0]))] as usize;
+                f(new_anchor * p_facet + rebased);
+                for skip in 0..chain.len() {
+                    let rest = chain.iter().enumerate().filter(|&(i, _)| i != skip).map(|(_, &b)| b);
+                    f(anchor * p_facet + index[chain_key(rest)] as usize);
+                }
+            }
+            Geometry::Cubical {
+                shape,
+                masks,
+                mask_index,
+            } => {
+                let mask = masks[dim][pattern];
+                for a in 0..shape.n_axes() {
+                    if (mask >> a) & 1 == 1 {
+                        let facet = mask_index[(mask ^ (1 << a)) as usize] as usize;
+                        let far = shape
+                            .shifted(&coords, 1 << a, false)
+                            .expect("a present cube has all its vertices in the grid");
+                        f(anchor * p_facet + facet);
+                        f(far * p_facet + facet);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Call `f` with the flat data index of every top cube that contains the cube (`dim`,
+    /// `code`), in the enumeration order of the T-construction; `data` is the shape of the top
+    /// cubes (the vertex grid minus one on every axis).
+    pub(crate) fn top_cubes(&self, dim: usize, code: usize, data: &Shape, mut f: impl FnMut(usize)) {
+        let Geometry::Cubical { shape, masks, .. } = self else {
+            panic!("top cubes exist only in cubical complexes");
+        };
+        let p = self.n_patterns(dim);
+        let (anchor, pattern) = (code / p, code % p);
+        let mut coords = [0usize; 4];
+        shape.coords(anchor, &mut coords);
+        let mask = masks[dim][pattern];
+        let missing: Vec<u8> = (0..shape.n_axes() as u8).filter(|&a| (mask >> a) & 1 == 0).collect();
+        for s in 0..(1usize << missing.len()) {
+            let offset = missing
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| (s >> i) & 1 == 1)
+                .fold(0u8, |acc, (_, &a)| acc | (1 << a));
+            if let Some(top) = data.shifted_down(&coords, offset) {
+                f(top);
+            }
+        }
+    }
+}
+
+/// The cells of a grid filtration in sid order.
+#[derive(Debug, Clone)]
+pub(crate) struct GridCells {
+    geometry: Geometry,
+    /// Per dimension, the codes in sid order.
+    codes: Vec<Vec<u64>>,
+    /// Per dimension, the block-local sid of every code, or `ABSENT`.
+    sid_of_code: Vec<Vec<u32>>,
+}
+
+impl GridCells {
+    fn code(&self, dim: usize, local: usize) -> usize {
+        self.codes[dim][local] as usize
+    }
+
+    pub(crate) fn vertices_per_cell(&self, dim: usize) -> usize {
+        match self.geometry {
+            Geometry::Freudenthal { .. } => dim.saturating_add(1),
+            Geometry::Cubical { .. } => 1usize.checked_shl(dim as u32).unwrap_or(0),
+        }
+    }
+
+    /// The ascending vertex ids of the cell with block-local sid `local`.
+    pub(crate) fn sorted_vertices(&self, dim: usize, local: usize) -> Vec<u32> {
+        let mut buf = [0usize; 16];
+        let k = self
+            .geometry
+            .vertices(dim, self.code(dim, local), &mut buf)
+            .expect("a stored cell is present");
+        let mut v: Vec<u32> = buf[..k].iter().map(|&x| x as u32).collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// All cells of `dim` as ascending vertex tuples, flat, in sid order.
+    pub(crate) fn all_sorted_vertices(&self, dim: usize, count: usize) -> Vec<u32> {
+        (0..count).flat_map(|local| self.sorted_vertices(dim, local)).collect()
+    }
+
+    /// The (dimension, block-local sid) of the cell with these ascending vertex ids.
+    pub(crate) fn find(&self, vertices: &[u32]) -> Option<(usize, usize)> {
+        let n_vertices = self.geometry.shape().n;
+        // Every cell has 2^dim (cubes) or dim + 1 (simplices) vertices, one of them the anchor.
+        let dim = match &self.geometry {
+            Geometry::Freudenthal { .. } => vertices.len() - 1,
+            Geometry::Cubical { .. } => {
+                if !vertices.len().is_power_of_two() {
+                    return None;
+                }
+                vertices.len().trailing_zeros() as usize
+            }
+        };
+        let p = self.geometry.n_patterns(dim);
+        let table = self.sid_of_code.get(dim)?;
+        let mut buf = [0usize; 16];
+        for &anchor in vertices {
+            if anchor as usize >= n_vertices {
+                return None;
+            }
+            for pattern in 0..p {
+                let code = anchor as usize * p + pattern;
+                if table[code] == ABSENT {
+                    continue;
+                }
+                let k = self.geometry.vertices(dim, code, &mut buf)?;
+                let cell = &mut buf[..k];
+                cell.sort_unstable();
+                if cell.iter().zip(vertices).all(|(&a, &b)| a == b as usize) {
+                    return Some((dim, table[code] as usize));
+                }
+            }
+        }
+        None
+    }
+
+    /// Call `f` with the block-local sid of every facet of (`dim`, `local`).
+    pub(crate) fn facets(&self, dim: usize, local: usize, mut f: impl FnMut(usize)) {
+        let table = &self.sid_of_code[dim - 1];
+        self.geometry.facets(dim, self.code(dim, local), |code| {
+            let sid = table[code];
+            debug_assert!(sid != ABSENT, "the facets of a present cell are present");
+            f(sid as usize);
+        });
+    }
+}
+
+/// Build a grid filtration: for every dimension up to `max_dim`, enumerate the present cells in
+/// code (emission) order, evaluate `value_of(dim, code)` = (value, source index), and sort by
+/// (value′, code) on the current rayon pool.
+///
+/// # Errors
+/// [`Error::TooLarge`] if the arrays cannot be allocated or the grid exceeds the index types,
+/// [`Error::Interrupted`] when cancelled.
+pub(crate) fn build(
+    kind: Kind,
+    negate: bool,
+    geometry: Geometry,
+    max_dim: usize,
+    value_of: impl Fn(&Geometry, usize, usize) -> (f64, u32) + Sync,
+    interrupt: &Interrupt,
+) -> Result<Filtration> {
+    let n_anchors = geometry.shape().n;
+    let max_dim = (0..=max_dim).rev().find(|&d| geometry.n_patterns(d) > 0).unwrap_or(0);
+    let too_large = |reason: String| Error::TooLarge {
+        what: "grid filtration",
+        reason,
+    };
+    let mut codes = Vec::with_capacity(max_dim + 1);
+    let mut sid_of_code = Vec::with_capacity(max_dim + 1);
+    let mut values = Vec::new();
+    let mut sources = Vec::new();
+    let mut starts = vec![0usize];
+    for dim in 0..=max_dim {
+        let p = geometry.n_patterns(dim);
+        let n_codes = n_anchors
+            .checked_mul(p)
+            .filter(|&c| c < u32::MAX as usize)
+            .ok_or_else(|| too_large(format!("{n_anchors} anchors × {p} patterns in dimension {dim}")))?;
+        // Present cells in code order, with their values and sources.
+        let chunks: Vec<Vec<(u64, f64, u32)>> = (0..n_anchors.div_ceil(ANCHOR_CHUNK))
+            .into_par_iter()
+            .map(|chunk| {
+                interrupt.check()?;
+                let mut buf = [0usize; 16];
+                let anchors = chunk * ANCHOR_CHUNK..((chunk + 1) * ANCHOR_CHUNK).min(n_anchors);
+                let mut out = Vec::with_capacity(anchors.len() * p);
+                for code in anchors.start * p..anchors.end * p {
+                    if geometry.vertices(dim, code, &mut buf).is_some() {
+                        let (value, source) = value_of(&geometry, dim, code);
+                        out.push((code as u64, value, source));
+                    }
+                }
+                Ok(out)
+            })
+            .collect::<Result<_>>()?;
+        let cells: Vec<(u64, f64, u32)> = chunks.into_iter().flatten().collect();
+        interrupt.check()?;
+        let mut order: Vec<u32> = (0..cells.len() as u32).collect();
+        order.par_sort_unstable_by(|&a, &b| {
+            let (ca, cb) = (&cells[a as usize], &cells[b as usize]);
+            cmp_values(ca.1, cb.1, negate).then(ca.0.cmp(&cb.0))
+        });
+        let mut table = try_filled(n_codes, ABSENT, "grid code table")?;
+        let mut dim_codes = try_filled(cells.len(), 0u64, "grid cells")?;
+        for (local, &i) in order.iter().enumerate() {
+            let (code, value, source) = cells[i as usize];
+            dim_codes[local] = code;
+            table[code as usize] = local as u32;
+            values.push(value);
+            sources.push(source);
+        }
+        let start = *starts.last().expect("starts is never empty");
+        if start + cells.len() >= u32::MAX as usize {
+            return Err(too_large(format!("more than {} cells", u32::MAX - 1)));
+        }
+        starts.push(start + cells.len());
+        codes.push(dim_codes);
+        sid_of_code.push(table);
+    }
+    let cells = GridCells {
+        geometry,
+        codes,
+        sid_of_code,
+    };
+    Ok(Filtration::from_grid(kind, negate, cells, values, sources, starts))
+}
+
+/// The extreme (max, or min under `negate`) of `data` over `indices`, and the first index
+/// attaining it.
+pub(crate) fn extreme(data: &[f64], indices: &[usize], take_max: bool) -> (f64, u32) {
+    let mut best = indices[0];
+    for &i in &indices[1..] {
+        let better = if take_max {
+            data[i] > data[best]
+        } else {
+            data[i] < data[best]
+        };
+        if better {
+            best = i;
+        }
+    }
+    (data[best], best as u32)
+}
+
+/// Check that grid data is non-empty, matches its shape, fits the index types and is finite.
+pub(crate) fn validate(data: &[f64], shape: &[usize]) -> Result<()> {
+    if shape.is_empty() || shape.len() > 4 {
+        return Err(Error::ShapeMismatch {
+            name: "data",
+            expected: "a 1-D to 4-D array".into(),
+            found: format!("{} axes", shape.len()),
+        });
+    }
+    let n: usize = shape.iter().product();
+    if n == 0 || n != data.len() {
+        return Err(Error::ShapeMismatch {
+            name: "data",
+            expected: format!("{shape:?} with no empty axis"),
+            found: format!("{} values", data.len()),
+        });
+    }
+    if n >= (u32::MAX / 16) as usize {
+        return Err(Error::TooLarge {
+            what: "grid",
+            reason: format!("{n} entries"),
+        });
+    }
+    let bad: Vec<usize> = (0..n).filter(|&k| !data[k].is_finite()).collect();
+    if let Some(&first_idx) = bad.first() {
+        return Err(Error::NonFiniteValue {
+            name: "data",
+            count: bad.len(),
+            first_idx,
+        });
+    }
+    Ok(())
+}
