@@ -67,7 +67,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// Reserve room for `additional` more elements, reporting an allocation failure as an error
 /// instead of aborting the process.
 pub(crate) fn try_reserve<T>(v: &mut Vec<T>, additional: usize, what: &'static str) -> Result<()> {
-    v.try_reserve_exact(additional).map_err(|_| Error::TooLarge {
+    v.try_reserve(additional).map_err(|_| Error::TooLarge {
         what,
         reason: format!(
             "cannot allocate {} more elements of {} bytes",

@@ -10,7 +10,7 @@
 use rayon::prelude::*;
 
 use crate::error::{try_filled, Error, Result};
-use crate::filtration::{cmp_values, Filtration, Kind};
+use crate::filtration::{order_key, value_from_key, Filtration, Kind};
 use crate::interrupt::Interrupt;
 
 /// Marks a code whose cell is absent (it would leave the grid).
@@ -390,8 +390,9 @@ pub(crate) fn build(
             .checked_mul(p)
             .filter(|&c| c < u32::MAX as usize)
             .ok_or_else(|| too_large(format!("{n_anchors} anchors × {p} patterns in dimension {dim}")))?;
-        // Present cells in code order, with their values and sources.
-        let chunks: Vec<Vec<(u64, f64, u32)>> = (0..n_anchors.div_ceil(ANCHOR_CHUNK))
+        // Present cells in code (emission) order, as (order key, code, source): sorting these
+        // is the filtration order, and the value is read back from the key.
+        let mut keyed: Vec<(u64, u64, u32)> = (0..n_anchors.div_ceil(ANCHOR_CHUNK))
             .into_par_iter()
             .map(|chunk| {
                 interrupt.check()?;
@@ -401,33 +402,32 @@ pub(crate) fn build(
                 for code in anchors.start * p..anchors.end * p {
                     if geometry.vertices(dim, code, &mut buf).is_some() {
                         let (value, source) = value_of(&geometry, dim, code);
-                        out.push((code as u64, value, source));
+                        out.push((order_key(value, negate), code as u64, source));
                     }
                 }
                 Ok(out)
             })
-            .collect::<Result<_>>()?;
-        let cells: Vec<(u64, f64, u32)> = chunks.into_iter().flatten().collect();
+            .collect::<Result<Vec<_>>>()?
+            .concat();
         interrupt.check()?;
-        let mut order: Vec<u32> = (0..cells.len() as u32).collect();
-        order.par_sort_unstable_by(|&a, &b| {
-            let (ca, cb) = (&cells[a as usize], &cells[b as usize]);
-            cmp_values(ca.1, cb.1, negate).then(ca.0.cmp(&cb.0))
-        });
+        keyed.par_sort_unstable_by_key(|&(key, code, _)| (key, code));
+        let n_cells = keyed.len();
+        let mut dim_codes = try_filled(n_cells, 0u64, "grid cells")?;
+        values.extend(keyed.iter().map(|&(key, _, _)| value_from_key(key, negate)));
+        sources.extend(keyed.iter().map(|&(_, _, source)| source));
+        for (slot, &(_, code, _)) in dim_codes.iter_mut().zip(&keyed) {
+            *slot = code;
+        }
+        drop(keyed);
         let mut table = try_filled(n_codes, ABSENT, "grid code table")?;
-        let mut dim_codes = try_filled(cells.len(), 0u64, "grid cells")?;
-        for (local, &i) in order.iter().enumerate() {
-            let (code, value, source) = cells[i as usize];
-            dim_codes[local] = code;
+        for (local, &code) in dim_codes.iter().enumerate() {
             table[code as usize] = local as u32;
-            values.push(value);
-            sources.push(source);
         }
         let start = *starts.last().expect("starts is never empty");
-        if start + cells.len() >= u32::MAX as usize {
+        if start + n_cells >= u32::MAX as usize {
             return Err(too_large(format!("more than {} cells", u32::MAX - 1)));
         }
-        starts.push(start + cells.len());
+        starts.push(start + n_cells);
         codes.push(dim_codes);
         sid_of_code.push(table);
     }

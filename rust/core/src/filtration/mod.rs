@@ -64,15 +64,36 @@ impl Precision {
     }
 }
 
-/// Compare two values in filtration order: ascending, or descending under `negate`. Values are
-/// never NaN; 0.0 and −0.0 compare equal, so that ties fall back to emission order.
-pub(crate) fn cmp_values(a: f64, b: f64, negate: bool) -> Ordering {
-    let ord = a.partial_cmp(&b).unwrap_or(Ordering::Equal);
+/// A key whose unsigned integer order is the filtration order of values: ascending, or
+/// descending under `negate`. Values are never NaN; −0.0 and 0.0 get the same key, so that ties
+/// fall back to emission order. Sorting (key, emission index) pairs compares two integers and
+/// reads memory sequentially, several times faster than comparing values through an index.
+pub(crate) fn order_key(value: f64, negate: bool) -> u64 {
+    let value = if value == 0.0 { 0.0 } else { value };
+    let bits = value.to_bits();
+    // Negative floats order backwards as bit patterns: flip them all; positive ones: set the
+    // sign bit so that they sort above every negative one.
+    let key = if bits >> 63 == 1 { !bits } else { bits | (1 << 63) };
     if negate {
-        ord.reverse()
+        !key
     } else {
-        ord
+        key
     }
+}
+
+/// The value whose [`order_key`] is `key` (0.0 for a key of −0.0).
+pub(crate) fn value_from_key(key: u64, negate: bool) -> f64 {
+    let key = if negate { !key } else { key };
+    let bits = if key >> 63 == 1 { key & !(1 << 63) } else { !key };
+    f64::from_bits(bits)
+}
+
+/// The emission indices `0..keys.len()` sorted by (key, emission index), on the current rayon
+/// pool. `keys[i]` is the order key of the cell with emission index i.
+pub(crate) fn sort_by_key_then_index(keys: impl IndexedParallelIterator<Item = u64>) -> Vec<u32> {
+    let mut pairs: Vec<(u64, u32)> = keys.enumerate().map(|(i, k)| (k, i as u32)).collect();
+    pairs.par_sort_unstable();
+    pairs.into_par_iter().map(|(_, i)| i).collect()
 }
 
 /// The simplices of one dimension, as built in emission (lexicographic) order.
@@ -187,10 +208,7 @@ impl Filtration {
             let n = block.values.len();
             let start = *starts.last().expect("starts is never empty");
             // perm[local sid] = lexicographic index.
-            let mut perm: Vec<u32> = (0..n as u32).collect();
-            perm.par_sort_unstable_by(|&a, &b| {
-                cmp_values(block.values[a as usize], block.values[b as usize], negate).then(a.cmp(&b))
-            });
+            let perm = sort_by_key_then_index(block.values.par_iter().map(|&v| order_key(v, negate)));
             let w = dim + 1;
             let mut vertices = try_filled(n * w, 0u32, "filtration cells")?;
             vertices.par_chunks_mut(w).zip(perm.par_iter()).for_each(|(dst, &lex)| {
@@ -453,5 +471,28 @@ impl BoundaryOracle for Filtration {
             out.push(f as u32);
         }
         out.sort_unstable();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_keys_follow_the_values_and_merge_signed_zeros() {
+        let values = [-3.5, -1.0, -0.0, 0.0, 1e-300, 2.0, 7.25];
+        for w in values.windows(2) {
+            let (a, b) = (order_key(w[0], false), order_key(w[1], false));
+            for negate in [false, true] {
+                let v = value_from_key(order_key(w[0], negate), negate);
+                assert!(v == w[0] && v.to_bits() == (w[0] + 0.0).to_bits());
+            }
+            if w[0] == w[1] {
+                assert_eq!(a, b);
+            } else {
+                assert!(a < b, "{} before {}", w[0], w[1]);
+                assert!(order_key(w[0], true) > order_key(w[1], true));
+            }
+        }
     }
 }

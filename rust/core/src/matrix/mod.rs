@@ -73,8 +73,21 @@ impl ColumnMatrix {
     /// # Errors
     /// [`crate::Error::TooLarge`] if the matrix cannot be allocated.
     pub fn boundary<B: BoundaryOracle + ?Sized>(complex: &B, interrupt: &Interrupt) -> Result<Self> {
+        Self::boundary_of_columns(complex, complex.cells_with_facets(), interrupt)
+    }
+
+    /// The columns `columns` of the boundary matrix D; all others are zero. Reductions that
+    /// handle some dimensions otherwise (H0 by union-find) skip building their columns.
+    ///
+    /// # Errors
+    /// [`crate::Error::TooLarge`] if the matrix cannot be allocated.
+    pub fn boundary_of_columns<B: BoundaryOracle + ?Sized>(
+        complex: &B,
+        columns: Range<usize>,
+        interrupt: &Interrupt,
+    ) -> Result<Self> {
         let n = complex.n_cells();
-        let stored = complex.cells_with_facets();
+        let stored = columns.start.min(n)..columns.end.min(n).max(columns.start.min(n));
         let mut offsets = Vec::new();
         try_reserve(&mut offsets, stored.len() + 1, "boundary matrix")?;
         offsets.push(0);
@@ -105,6 +118,19 @@ impl ColumnMatrix {
     /// # Errors
     /// [`crate::Error::TooLarge`] if the matrix cannot be allocated.
     pub fn coboundary_anti_transposed<B: BoundaryOracle + ?Sized>(complex: &B, interrupt: &Interrupt) -> Result<Self> {
+        Self::coboundary_anti_transposed_from(complex, 0, interrupt)
+    }
+
+    /// [`ColumnMatrix::coboundary_anti_transposed`] restricted to the columns of cells with sid ≥
+    /// `first_cell`; the columns of earlier cells are zero.
+    ///
+    /// # Errors
+    /// [`crate::Error::TooLarge`] if the matrix cannot be allocated.
+    pub fn coboundary_anti_transposed_from<B: BoundaryOracle + ?Sized>(
+        complex: &B,
+        first_cell: usize,
+        interrupt: &Interrupt,
+    ) -> Result<Self> {
         let n = complex.n_cells();
         let with_facets = complex.cells_with_facets();
         if with_facets.is_empty() {
@@ -125,7 +151,9 @@ impl ColumnMatrix {
             }
             complex.facets(sid, &mut facets);
             for &f in &facets {
-                counts[f as usize] += 1;
+                if f as usize >= first_cell {
+                    counts[f as usize] += 1;
+                }
             }
         }
         let lowest = counts.iter().position(|&c| c > 0).unwrap_or(0);
@@ -145,7 +173,7 @@ impl ColumnMatrix {
             }
             complex.facets(tau, &mut facets);
             let row = (n - 1 - tau) as u32;
-            for &f in &facets {
+            for &f in facets.iter().filter(|&&f| f as usize >= first_cell) {
                 let k = n - 1 - f as usize - stored.start;
                 entries[cursor[k]] = row;
                 cursor[k] += 1;

@@ -25,9 +25,26 @@ pub fn reduce_pairs_with_clearing(
     blocks: &[Range<usize>],
     interrupt: &Interrupt,
 ) -> Result<Vec<(u32, u32)>> {
+    reduce_pairs_with_clearing_after(matrix, blocks, &[], interrupt)
+}
+
+/// [`reduce_pairs_with_clearing`] when the columns in `known_zero` are already known to reduce to
+/// zero (for instance the deaths of H0 found by union-find, in cohomology).
+///
+/// # Errors
+/// As [`reduce_pairs_with_clearing`].
+pub fn reduce_pairs_with_clearing_after(
+    matrix: &ColumnMatrix,
+    blocks: &[Range<usize>],
+    known_zero: &[u32],
+    interrupt: &Interrupt,
+) -> Result<Vec<(u32, u32)>> {
     let n = matrix.size();
     let mut owner = try_filled(n, NO_OWNER, "pivot table")?;
     let mut cleared = try_filled(n, false, "clearing table")?;
+    for &j in known_zero {
+        cleared[j as usize] = true;
+    }
     let mut pairs = Vec::new();
     let mut scratch = Vec::new();
     let mut column = Vec::new();

@@ -8,11 +8,13 @@
 
 mod canonical;
 mod clearing;
+mod union_find;
 
 use std::ops::Range;
 
 pub use canonical::{reduce_canonical, Decomposition};
-pub use clearing::reduce_pairs_with_clearing;
+pub use clearing::{reduce_pairs_with_clearing, reduce_pairs_with_clearing_after};
+pub use union_find::h0_pairs;
 
 use crate::error::Result;
 use crate::filtration::Filtration;
@@ -42,31 +44,35 @@ pub enum Side {
 /// cancelled.
 pub fn persistence_pairs(fil: &Filtration, side: Side, interrupt: &Interrupt) -> Result<Vec<(u32, u32)>> {
     let n = fil.size();
-    let mut pairs: Vec<(u32, u32)> = match side {
+    // H0 by union-find on either side; the matrices handle dimensions >= 1.
+    let mut pairs = h0_pairs(fil, interrupt)?;
+    match side {
         Side::Homology => {
-            let d = ColumnMatrix::boundary(fil, interrupt)?;
+            let d = ColumnMatrix::boundary_of_columns(fil, fil.dim_range(2).start..n, interrupt)?;
             // Top dimension first, so that positive columns of the next block are cleared.
-            let blocks: Vec<Range<usize>> = (1..=fil.max_dim()).rev().map(|k| fil.dim_range(k)).collect();
-            reduce_pairs_with_clearing(&d, &blocks, interrupt)?
-                .into_iter()
-                .map(|(col, row)| (row, col))
-                .collect()
+            let blocks: Vec<Range<usize>> = (2..=fil.max_dim()).rev().map(|k| fil.dim_range(k)).collect();
+            let found = reduce_pairs_with_clearing(&d, &blocks, interrupt)?;
+            pairs.extend(found.into_iter().map(|(col, row)| (row, col)));
         }
         Side::Cohomology => {
-            let dt = ColumnMatrix::coboundary_anti_transposed(fil, interrupt)?;
-            // Dimension 0 first: its pivots are edges, whose columns are then cleared.
-            let blocks: Vec<Range<usize>> = (0..fil.max_dim())
+            let dt = ColumnMatrix::coboundary_anti_transposed_from(fil, fil.dim_range(1).start, interrupt)?;
+            // Dimension 1 first: its pivots are triangles, whose columns are then cleared. The
+            // edges that killed an H0 class are negative, so their columns reduce to zero.
+            let blocks: Vec<Range<usize>> = (1..fil.max_dim())
                 .map(|k| {
                     let r = fil.dim_range(k);
                     (n - r.end)..(n - r.start)
                 })
                 .collect();
-            reduce_pairs_with_clearing(&dt, &blocks, interrupt)?
-                .into_iter()
-                .map(|(col, row)| ((n - 1) as u32 - col, (n - 1) as u32 - row))
-                .collect()
+            let known_zero: Vec<u32> = pairs.iter().map(|&(_, edge)| (n - 1) as u32 - edge).collect();
+            let found = reduce_pairs_with_clearing_after(&dt, &blocks, &known_zero, interrupt)?;
+            pairs.extend(
+                found
+                    .into_iter()
+                    .map(|(col, row)| ((n - 1) as u32 - col, (n - 1) as u32 - row)),
+            );
         }
-    };
+    }
     pairs.sort_unstable();
     Ok(pairs)
 }
