@@ -43,6 +43,7 @@ test-slow: build
 bench: build
 	@scripts/setup-env.sh dev test plot bench
 	$(PY) benchmarks/bench_vr.py
+	$(PY) benchmarks/bench_grid.py
 
 clean:
 	rm -rf target $(VENV) oineus_diff/_core*.so

@@ -298,3 +298,173 @@ def test_errors_are_raised_before_any_work_leaves_inputs_unchanged():
         od.vr_filtration(data)
     assert data.grad is None
     assert math.isnan(data[1, 1].item())
+
+
+# ---------------------------------------------------------------------------------------------
+# Grid builders: freudenthal_filtration and cube_filtration (SPEC §3.2, §3.3, §8)
+# ---------------------------------------------------------------------------------------------
+
+GRID = np.random.default_rng(2).random((4, 5))
+
+
+def freudenthal(data, **kwargs):
+    return od.freudenthal_filtration(data, **kwargs)
+
+
+def cube_vertices(data, **kwargs):
+    return od.cube_filtration(data, **kwargs)
+
+
+def cube_cells(data, **kwargs):
+    return od.cube_filtration(data, values_on="cells", **kwargs)
+
+
+GRID_BUILDERS = pytest.mark.parametrize(
+    "grid_builder",
+    [freudenthal, cube_vertices, cube_cells],
+    ids=["freudenthal", "cube-vertices", "cube-cells"],
+)
+
+
+@GRID_BUILDERS
+@pytest.mark.parametrize("shape", [(), (2, 2, 2, 2, 2), (1, 1, 1, 1, 1, 1)])
+def test_grid_of_wrong_ndim_raises_value_error_with_shapes(grid_builder, shape):
+    with pytest.raises(ValueError, match=rf"^data .*4.*{re.escape(str(shape))}"):
+        grid_builder(torch.zeros(shape))
+    with pytest.raises(ValueError, match=rf"^data .*{re.escape(str(shape))}"):
+        grid_builder(np.zeros(shape))
+
+
+@GRID_BUILDERS
+@pytest.mark.parametrize("shape", [(0,), (3, 0), (0, 4), (2, 0, 2), (2, 2, 2, 0)])
+def test_empty_grid_raises_value_error(grid_builder, shape):
+    with pytest.raises(ValueError, match=r"^data is empty"):
+        grid_builder(torch.zeros(shape))
+
+
+@GRID_BUILDERS
+@pytest.mark.parametrize(
+    "bad,count",
+    [([NAN], 1), ([INF], 1), ([-INF, NAN], 2), ([NAN, NAN, INF], 3)],
+)
+def test_non_finite_grid_entries_raise_value_error_with_count(grid_builder, bad, count):
+    data = GRID.copy()
+    data.flat[-len(bad) :] = bad
+    with pytest.raises(ValueError, match=rf"^data .* {count} NaN or infinite"):
+        grid_builder(data)
+    leaf = torch.tensor(data, requires_grad=True)
+    with pytest.raises(ValueError, match=rf"^data .* {count} NaN or infinite"):
+        grid_builder(leaf)
+    assert leaf.grad is None
+
+
+@GRID_BUILDERS
+@pytest.mark.parametrize(
+    "data,type_name",
+    [([[0.0, 1.0], [2.0, 3.0]], "list"), (3.0, "float"), ((1.0, 2.0), "tuple"), (None, "NoneType")],
+)
+def test_grid_data_of_wrong_type_raises_type_error(grid_builder, data, type_name):
+    with pytest.raises(
+        TypeError, match=rf"^data must be a torch\.Tensor or numpy\.ndarray, got {type_name}$"
+    ):
+        grid_builder(data)
+
+
+def test_grid_list_message_is_exactly_as_documented():
+    for builder in (od.freudenthal_filtration, od.cube_filtration):
+        with pytest.raises(TypeError) as info:
+            builder([[0.0, 1.0], [2.0, 3.0]])
+        assert str(info.value) == "data must be a torch.Tensor or numpy.ndarray, got list"
+
+
+@GRID_BUILDERS
+@pytest.mark.parametrize(
+    "data",
+    [torch.zeros(3, 3, dtype=torch.complex64), np.zeros((3, 3), dtype=np.complex128)],
+    ids=["torch", "numpy"],
+)
+def test_complex_grid_raises_type_error(grid_builder, data):
+    with pytest.raises(TypeError, match=r"data.*complex"):
+        grid_builder(data)
+
+
+@GRID_BUILDERS
+@pytest.mark.parametrize("max_dim", [-1, -4])
+def test_negative_grid_max_dim_raises_value_error(grid_builder, max_dim):
+    with pytest.raises(ValueError, match="max_dim"):
+        grid_builder(GRID, max_dim=max_dim)
+
+
+@GRID_BUILDERS
+@pytest.mark.parametrize("max_dim", [1.0, 2.5, True, "2", np.float64(2.0)])
+def test_non_integer_grid_max_dim_raises_type_error(grid_builder, max_dim):
+    with pytest.raises(TypeError, match="max_dim"):
+        grid_builder(GRID, max_dim=max_dim)
+
+
+def test_numpy_integer_grid_max_dim_is_accepted():
+    assert od.freudenthal_filtration(GRID, max_dim=np.int32(1)).max_dim == 1
+    assert od.cube_filtration(GRID, max_dim=np.int64(1)).max_dim == 1
+
+
+def test_freudenthal_max_dim_none_raises_type_error():
+    # Only cube_filtration documents None ("data.ndim").
+    with pytest.raises(TypeError, match="max_dim"):
+        od.freudenthal_filtration(GRID, max_dim=None)
+
+
+@pytest.mark.parametrize("shape", [(2, 5), (5, 2), (3, 3, 2), (2,), (1, 4), (3, 3, 3, 2)])
+def test_freudenthal_wrap_with_short_axis_raises_value_error(shape):
+    with pytest.raises(ValueError, match=rf"wrap.*3.*{re.escape(str(shape))}"):
+        od.freudenthal_filtration(np.zeros(shape), wrap=True)
+
+
+def test_freudenthal_wrap_accepts_axes_of_length_three():
+    fil = od.freudenthal_filtration(np.zeros((3, 3)), wrap=True)
+    assert len(fil) == 9 + 27 + 18
+
+
+@pytest.mark.parametrize("values_on", ["vertices", "cells"])
+def test_cube_wrap_raises_value_error(values_on):
+    with pytest.raises(ValueError, match="wrap"):
+        od.cube_filtration(GRID, wrap=True, values_on=values_on)
+
+
+@pytest.mark.parametrize("values_on", ["", "top", "vertex", "cell", "top-cells", "pixels"])
+def test_unknown_values_on_raises_value_error_listing_accepted(values_on):
+    with pytest.raises(ValueError, match=r"values_on") as info:
+        od.cube_filtration(GRID, values_on=values_on)
+    message = str(info.value)
+    for accepted in ("vertices", "cells", "top_cells"):
+        assert f"'{accepted}'" in message
+
+
+@GRID_BUILDERS
+@pytest.mark.parametrize("n_threads", [0, -1, -8])
+def test_grid_non_positive_n_threads_raises_value_error(grid_builder, n_threads):
+    with pytest.raises(ValueError, match=r"^n_threads must be a positive integer"):
+        grid_builder(GRID, n_threads=n_threads)
+
+
+@GRID_BUILDERS
+@pytest.mark.parametrize("n_threads", [True, False, 1.5, 2.0, "4"])
+def test_grid_bool_or_float_n_threads_raises_type_error(grid_builder, n_threads):
+    with pytest.raises(TypeError, match="n_threads"):
+        grid_builder(GRID, n_threads=n_threads)
+
+
+@GRID_BUILDERS
+def test_grid_n_threads_none_means_one(grid_builder):
+    assert grid_builder(GRID, n_threads=None).cells() == grid_builder(GRID).cells()
+
+
+@pytest.mark.parametrize("name", ["negate", "wrap", "slim"])
+def test_non_bool_freudenthal_flags_raise_type_error(name):
+    with pytest.raises(TypeError, match=name):
+        od.freudenthal_filtration(GRID, **{name: "yes"})
+
+
+@pytest.mark.parametrize("name", ["negate", "wrap"])
+def test_non_bool_cube_flags_raise_type_error(name):
+    with pytest.raises(TypeError, match=name):
+        od.cube_filtration(GRID, **{name: "yes"})

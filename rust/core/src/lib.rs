@@ -1,9 +1,11 @@
 //! `oineus_diff_core`: the pure-Rust core of oineus-diff, differentiable persistent homology.
 //!
 //! - [`filtration`]: cells with values in filtration (sid) order, and the builders
-//!   ([`filtration::vr`] for Vietoris-Rips).
+//!   ([`filtration::vr`] for Vietoris-Rips, [`filtration::freudenthal`] and
+//!   [`filtration::cubical`] for grids).
 //! - [`matrix`]: sparse Z/2 boundary matrices and their anti-transposes.
-//! - [`reduction`]: the canonical (ELZ) reduction with V, and clearing for pairs only.
+//! - [`reduction`]: the canonical (ELZ) reduction with V; for pairs only, union-find for H0 and
+//!   clearing for the rest.
 //! - [`diagram`]: pairs to index diagrams, essential classes, zero-persistence pruning.
 //! - [`Error`] and [`Interrupt`]: failures as values, and cooperative cancellation.
 //!

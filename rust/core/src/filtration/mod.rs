@@ -7,7 +7,8 @@
 //!
 //! Simplices are stored compactly: per dimension one flat `Vec<u32>` of vertex tuples with stride
 //! dim + 1 in sid order, plus the permutation that lists them lexicographically, which is all a
-//! facet lookup (binary search) needs. No allocation per cell.
+//! facet lookup (binary search) needs. Grid cells are one integer each (an anchor and a pattern,
+//! see `grid`), decoded arithmetically. No allocation per cell.
 
 pub mod cubical;
 pub mod freudenthal;
@@ -174,8 +175,8 @@ pub struct Filtration {
     /// `starts[d]..starts[d + 1]` are the sids of dimension d.
     starts: Vec<usize>,
     values: Vec<f64>,
-    /// Per sid, the global sid of the cell the value is read from (VR: the critical edge; a
-    /// vertex points to itself).
+    /// Per sid, where the value is read from: the global sid of the critical edge (VR; a vertex
+    /// points to itself) or the flat index of a data entry (grids).
     sources: Vec<u32>,
 }
 
@@ -306,7 +307,8 @@ impl Filtration {
         &self.values
     }
 
-    /// Per sid, the global sid of the cell whose value it takes (VR: the critical edge).
+    /// Per sid, where the value is read from: the global sid of the critical edge (VR; a vertex
+    /// points to itself) or the flat index of the data entry it is gathered from (grids).
     pub fn sources(&self) -> &[u32] {
         &self.sources
     }
