@@ -71,22 +71,22 @@ pub fn cube_filtration(
         negate,
         geometry,
         params.max_dim.min(shape.len()),
-        |geometry, dim, code| {
+        data,
+        |geometry, cell| {
             let mut buf = [0usize; 16];
             match values_on {
                 ValuesOn::Vertices => {
-                    let k = geometry
-                        .vertices(dim, code, &mut buf)
-                        .expect("only present cells are valued");
-                    grid::extreme(data, &buf[..k], !negate)
+                    let k = geometry.cell_vertices(cell, &mut buf)?;
+                    Some(grid::extreme(data, &buf[..k], !negate))
                 }
                 ValuesOn::Cells => {
+                    geometry.cell_vertices(cell, &mut buf)?;
                     let mut k = 0;
-                    geometry.top_cubes(dim, code, &data_shape, |top| {
+                    geometry.top_cubes(cell, &data_shape, |top| {
                         buf[k] = top;
                         k += 1;
                     });
-                    grid::extreme(data, &buf[..k], negate)
+                    Some(grid::extreme(data, &buf[..k], negate))
                 }
             }
         },

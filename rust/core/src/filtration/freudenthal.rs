@@ -152,12 +152,11 @@ pub fn freudenthal_filtration(
         params.negate,
         geometry,
         params.max_dim.min(shape.len()),
-        |geometry, dim, code| {
+        data,
+        |geometry, cell| {
             let mut buf = [0usize; 16];
-            let k = geometry
-                .vertices(dim, code, &mut buf)
-                .expect("only present cells are valued");
-            grid::extreme(data, &buf[..k], take_max)
+            let k = geometry.cell_vertices(cell, &mut buf)?;
+            Some(grid::extreme(data, &buf[..k], take_max))
         },
         interrupt,
     )

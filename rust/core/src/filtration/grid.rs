@@ -10,7 +10,7 @@
 use rayon::prelude::*;
 
 use crate::error::{try_filled, Error, Result};
-use crate::filtration::{order_key, value_from_key, Filtration, Kind};
+use crate::filtration::{order_key, radix, Filtration, Kind};
 use crate::interrupt::Interrupt;
 
 /// Marks a code whose cell is absent (it would leave the grid).
@@ -67,6 +67,16 @@ impl Shape {
         Some(flat)
     }
 
+    /// The flat displacement of `offset` (bit a = one step along axis a), without bounds checks.
+    fn step(&self, offset: u8) -> usize {
+        self.strides
+            .iter()
+            .enumerate()
+            .filter(|&(a, _)| (offset >> a) & 1 == 1)
+            .map(|(_, &s)| s)
+            .sum()
+    }
+
     /// The flat index of `coords − offset`, or `None` if it leaves the grid.
     fn shifted_down(&self, coords: &[usize; 4], offset: u8) -> Option<usize> {
         let mut flat = 0;
@@ -79,6 +89,31 @@ impl Shape {
         }
         Some(flat)
     }
+}
+
+/// Place the bits of `m` (bit i) on the set bits of `mask` (the i-th set bit, ascending): the
+/// offset of the m-th vertex of a cube spanning the axes of `mask`.
+fn spread_bits(m: usize, mask: u8) -> u8 {
+    let mut offset = 0u8;
+    let mut i = 0;
+    for a in 0..8 {
+        if (mask >> a) & 1 == 1 {
+            if (m >> i) & 1 == 1 {
+                offset |= 1 << a;
+            }
+            i += 1;
+        }
+    }
+    offset
+}
+
+/// One grid cell, decoded: its dimension, anchor (flat and as coordinates) and pattern.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct GridCell {
+    pub(crate) dim: usize,
+    pub(crate) anchor: usize,
+    pub(crate) coords: [usize; 4],
+    pub(crate) pattern: usize,
 }
 
 /// The two grid triangulations/complexes and what distinguishes them: which vertices a pattern
@@ -167,10 +202,31 @@ impl Geometry {
     /// Write the flat vertex ids of the cell (`dim`, `code`) in pattern order into `out` and
     /// return how many there are, or `None` if the cell leaves the grid.
     pub(crate) fn vertices(&self, dim: usize, code: usize, out: &mut [usize; 16]) -> Option<usize> {
+        self.cell_vertices(&self.decode(dim, code), out)
+    }
+
+    /// The cell with this code.
+    pub(crate) fn decode(&self, dim: usize, code: usize) -> GridCell {
         let p = self.n_patterns(dim);
         let (anchor, pattern) = (code / p, code % p);
         let mut coords = [0usize; 4];
         self.shape().coords(anchor, &mut coords);
+        GridCell {
+            dim,
+            anchor,
+            coords,
+            pattern,
+        }
+    }
+
+    /// [`Geometry::vertices`] of a decoded cell.
+    pub(crate) fn cell_vertices(&self, cell: &GridCell, out: &mut [usize; 16]) -> Option<usize> {
+        let GridCell {
+            dim,
+            anchor,
+            coords,
+            pattern,
+        } = *cell;
         match self {
             Geometry::Freudenthal {
                 shape, wrap, chains, ..
@@ -183,16 +239,10 @@ impl Geometry {
             }
             Geometry::Cubical { shape, masks, .. } => {
                 let mask = masks[dim][pattern];
-                // Presence: the far corner is in the grid.
+                // Presence: the far corner is in the grid; then every vertex is.
                 shape.shifted(&coords, mask, false)?;
-                let axes: Vec<u8> = (0..4u8).filter(|&a| (mask >> a) & 1 == 1).collect();
                 for (m, slot) in out.iter_mut().enumerate().take(1 << dim) {
-                    let offset = axes
-                        .iter()
-                        .enumerate()
-                        .filter(|&(i, _)| (m >> i) & 1 == 1)
-                        .fold(0u8, |acc, (_, &a)| acc | (1 << a));
-                    *slot = shape.shifted(&coords, offset, false)?;
+                    *slot = anchor + shape.step(spread_bits(m, mask));
                 }
                 Some(1 << dim)
             }
@@ -249,23 +299,15 @@ impl Geometry {
     /// Call `f` with the flat data index of every top cube that contains the cube (`dim`,
     /// `code`), in the enumeration order of the T-construction; `data` is the shape of the top
     /// cubes (the vertex grid minus one on every axis).
-    pub(crate) fn top_cubes(&self, dim: usize, code: usize, data: &Shape, mut f: impl FnMut(usize)) {
+    pub(crate) fn top_cubes(&self, cell: &GridCell, data: &Shape, mut f: impl FnMut(usize)) {
         let Geometry::Cubical { shape, masks, .. } = self else {
             panic!("top cubes exist only in cubical complexes");
         };
-        let p = self.n_patterns(dim);
-        let (anchor, pattern) = (code / p, code % p);
-        let mut coords = [0usize; 4];
-        shape.coords(anchor, &mut coords);
-        let mask = masks[dim][pattern];
-        let missing: Vec<u8> = (0..shape.n_axes() as u8).filter(|&a| (mask >> a) & 1 == 0).collect();
-        for s in 0..(1usize << missing.len()) {
-            let offset = missing
-                .iter()
-                .enumerate()
-                .filter(|&(i, _)| (s >> i) & 1 == 1)
-                .fold(0u8, |acc, (_, &a)| acc | (1 << a));
-            if let Some(top) = data.shifted_down(&coords, offset) {
+        let coords = cell.coords;
+        let mask = masks[cell.dim][cell.pattern];
+        let missing = !mask & ((1u8 << shape.n_axes()) - 1);
+        for s in 0..(1usize << missing.count_ones()) {
+            if let Some(top) = data.shifted_down(&coords, spread_bits(s, missing)) {
                 f(top);
             }
         }
@@ -285,6 +327,15 @@ pub(crate) struct GridCells {
 impl GridCells {
     fn code(&self, dim: usize, local: usize) -> usize {
         self.codes[dim][local] as usize
+    }
+
+    /// The number of axes if the complex is a full, unwrapped grid box, whose top cells form a
+    /// D-ball: then every (D − 1)-cell is a face of one or two top cells.
+    pub(crate) fn ball_dimension(&self) -> Option<usize> {
+        match &self.geometry {
+            Geometry::Freudenthal { wrap: true, .. } => None,
+            Geometry::Freudenthal { shape, .. } | Geometry::Cubical { shape, .. } => Some(shape.n_axes()),
+        }
     }
 
     pub(crate) fn vertices_per_cell(&self, dim: usize) -> usize {
@@ -358,9 +409,13 @@ impl GridCells {
     }
 }
 
-/// Build a grid filtration: for every dimension up to `max_dim`, enumerate the present cells in
-/// code (emission) order, evaluate `value_of(dim, code)` = (value, source index), and sort by
-/// (value′, code) on the current rayon pool.
+/// Build a grid filtration: for every dimension up to `max_dim`, enumerate the codes in emission
+/// order, keep those for which `source_of(cell)` names the data entry the cell's value is read
+/// from (it returns `None` for cells that leave the grid), and sort by (value′, code).
+///
+/// Every value is a data entry, so cells are ordered by the rank of their source among the
+/// sorted data (equal values share a rank) and then by code: the data are sorted once, and each
+/// dimension is one stable counting sort over ranks, in time linear in its number of cells.
 ///
 /// # Errors
 /// [`Error::TooLarge`] if the arrays cannot be allocated or the grid exceeds the index types,
@@ -370,7 +425,8 @@ pub(crate) fn build(
     negate: bool,
     geometry: Geometry,
     max_dim: usize,
-    value_of: impl Fn(&Geometry, usize, usize) -> (f64, u32) + Sync,
+    data: &[f64],
+    source_of: impl Fn(&Geometry, &GridCell) -> Option<u32> + Sync,
     interrupt: &Interrupt,
 ) -> Result<Filtration> {
     let n_anchors = geometry.shape().n;
@@ -379,6 +435,7 @@ pub(crate) fn build(
         what: "grid filtration",
         reason,
     };
+    let (ranks, n_ranks) = dense_ranks(data, negate);
     let mut codes = Vec::with_capacity(max_dim + 1);
     let mut sid_of_code = Vec::with_capacity(max_dim + 1);
     let mut values = Vec::new();
@@ -390,19 +447,20 @@ pub(crate) fn build(
             .checked_mul(p)
             .filter(|&c| c < u32::MAX as usize)
             .ok_or_else(|| too_large(format!("{n_anchors} anchors × {p} patterns in dimension {dim}")))?;
-        // Present cells in code (emission) order, as (order key, code, source): sorting these
-        // is the filtration order, and the value is read back from the key.
-        let mut keyed: Vec<(u64, u64, u32)> = (0..n_anchors.div_ceil(ANCHOR_CHUNK))
+        // Present cells in code (emission) order, with their sources.
+        let emitted: Vec<(u64, u32)> = (0..n_anchors.div_ceil(ANCHOR_CHUNK))
             .into_par_iter()
             .map(|chunk| {
                 interrupt.check()?;
-                let mut buf = [0usize; 16];
                 let anchors = chunk * ANCHOR_CHUNK..((chunk + 1) * ANCHOR_CHUNK).min(n_anchors);
                 let mut out = Vec::with_capacity(anchors.len() * p);
-                for code in anchors.start * p..anchors.end * p {
-                    if geometry.vertices(dim, code, &mut buf).is_some() {
-                        let (value, source) = value_of(&geometry, dim, code);
-                        out.push((order_key(value, negate), code as u64, source));
+                for anchor in anchors {
+                    let mut cell = geometry.decode(dim, anchor * p);
+                    for pattern in 0..p {
+                        cell.pattern = pattern;
+                        if let Some(source) = source_of(&geometry, &cell) {
+                            out.push(((anchor * p + pattern) as u64, source));
+                        }
                     }
                 }
                 Ok(out)
@@ -410,15 +468,26 @@ pub(crate) fn build(
             .collect::<Result<Vec<_>>>()?
             .concat();
         interrupt.check()?;
-        keyed.par_sort_unstable_by_key(|&(key, code, _)| (key, code));
-        let n_cells = keyed.len();
-        let mut dim_codes = try_filled(n_cells, 0u64, "grid cells")?;
-        values.extend(keyed.iter().map(|&(key, _, _)| value_from_key(key, negate)));
-        sources.extend(keyed.iter().map(|&(_, _, source)| source));
-        for (slot, &(_, code, _)) in dim_codes.iter_mut().zip(&keyed) {
-            *slot = code;
+        // Stable counting sort by rank: cells were emitted in code order.
+        let n_cells = emitted.len();
+        let mut offsets = try_filled(n_ranks + 1, 0u32, "grid sort")?;
+        for &(_, source) in &emitted {
+            offsets[ranks[source as usize] as usize + 1] += 1;
         }
-        drop(keyed);
+        for r in 0..n_ranks {
+            offsets[r + 1] += offsets[r];
+        }
+        let mut dim_codes = try_filled(n_cells, 0u64, "grid cells")?;
+        let mut dim_sources = try_filled(n_cells, 0u32, "grid cells")?;
+        for &(code, source) in &emitted {
+            let slot = &mut offsets[ranks[source as usize] as usize];
+            dim_codes[*slot as usize] = code;
+            dim_sources[*slot as usize] = source;
+            *slot += 1;
+        }
+        drop(emitted);
+        values.extend(dim_sources.iter().map(|&source| data[source as usize]));
+        sources.extend_from_slice(&dim_sources);
         let mut table = try_filled(n_codes, ABSENT, "grid code table")?;
         for (local, &code) in dim_codes.iter().enumerate() {
             table[code as usize] = local as u32;
@@ -439,9 +508,29 @@ pub(crate) fn build(
     Ok(Filtration::from_grid(kind, negate, cells, values, sources, starts))
 }
 
-/// The extreme (max, or min under `negate`) of `data` over `indices`, and the first index
-/// attaining it.
-pub(crate) fn extreme(data: &[f64], indices: &[usize], take_max: bool) -> (f64, u32) {
+/// The dense rank of every data entry in filtration order (equal values, −0.0 and 0.0 included,
+/// share a rank), and the number of distinct ranks.
+fn dense_ranks(data: &[f64], negate: bool) -> (Vec<u32>, usize) {
+    let mut keyed: Vec<(u64, u32)> = data
+        .par_iter()
+        .enumerate()
+        .map(|(i, &v)| (order_key(v, negate), i as u32))
+        .collect();
+    radix::radix_sort_by_key(&mut keyed, |&(key, _)| key);
+    let mut ranks = vec![0u32; data.len()];
+    let mut rank = 0u32;
+    for (k, &(key, i)) in keyed.iter().enumerate() {
+        if k > 0 && key != keyed[k - 1].0 {
+            rank += 1;
+        }
+        ranks[i as usize] = rank;
+    }
+    (ranks, rank as usize + 1)
+}
+
+/// The first of `indices` at which `data` attains its extreme (max, or min when `take_max` is
+/// false) over them.
+pub(crate) fn extreme(data: &[f64], indices: &[usize], take_max: bool) -> u32 {
     let mut best = indices[0];
     for &i in &indices[1..] {
         let better = if take_max {
@@ -453,7 +542,7 @@ pub(crate) fn extreme(data: &[f64], indices: &[usize], take_max: bool) -> (f64, 
             best = i;
         }
     }
-    (data[best], best as u32)
+    best as u32
 }
 
 /// Check that grid data is non-empty, matches its shape, fits the index types and is finite.

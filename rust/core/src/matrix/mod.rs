@@ -118,17 +118,17 @@ impl ColumnMatrix {
     /// # Errors
     /// [`crate::Error::TooLarge`] if the matrix cannot be allocated.
     pub fn coboundary_anti_transposed<B: BoundaryOracle + ?Sized>(complex: &B, interrupt: &Interrupt) -> Result<Self> {
-        Self::coboundary_anti_transposed_from(complex, 0, interrupt)
+        Self::coboundary_anti_transposed_of(complex, 0..complex.n_cells(), interrupt)
     }
 
-    /// [`ColumnMatrix::coboundary_anti_transposed`] restricted to the columns of cells with sid ≥
-    /// `first_cell`; the columns of earlier cells are zero.
+    /// [`ColumnMatrix::coboundary_anti_transposed`] restricted to the columns of the cells with
+    /// sids in `cells`; the columns of other cells are zero.
     ///
     /// # Errors
     /// [`crate::Error::TooLarge`] if the matrix cannot be allocated.
-    pub fn coboundary_anti_transposed_from<B: BoundaryOracle + ?Sized>(
+    pub fn coboundary_anti_transposed_of<B: BoundaryOracle + ?Sized>(
         complex: &B,
-        first_cell: usize,
+        cells: Range<usize>,
         interrupt: &Interrupt,
     ) -> Result<Self> {
         let n = complex.n_cells();
@@ -151,7 +151,7 @@ impl ColumnMatrix {
             }
             complex.facets(sid, &mut facets);
             for &f in &facets {
-                if f as usize >= first_cell {
+                if cells.contains(&(f as usize)) {
                     counts[f as usize] += 1;
                 }
             }
@@ -173,7 +173,7 @@ impl ColumnMatrix {
             }
             complex.facets(tau, &mut facets);
             let row = (n - 1 - tau) as u32;
-            for &f in facets.iter().filter(|&&f| f as usize >= first_cell) {
+            for &f in facets.iter().filter(|&&f| cells.contains(&(f as usize))) {
                 let k = n - 1 - f as usize - stored.start;
                 entries[cursor[k]] = row;
                 cursor[k] += 1;

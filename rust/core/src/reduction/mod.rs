@@ -14,7 +14,7 @@ use std::ops::Range;
 
 pub use canonical::{reduce_canonical, Decomposition};
 pub use clearing::{reduce_pairs_with_clearing, reduce_pairs_with_clearing_after};
-pub use union_find::h0_pairs;
+pub use union_find::{h0_pairs, top_pairs_by_duality};
 
 use crate::error::Result;
 use crate::filtration::Filtration;
@@ -44,35 +44,56 @@ pub enum Side {
 /// cancelled.
 pub fn persistence_pairs(fil: &Filtration, side: Side, interrupt: &Interrupt) -> Result<Vec<(u32, u32)>> {
     let n = fil.size();
-    // H0 by union-find on either side; the matrices handle dimensions >= 1.
+    // H0 by union-find on either side, and the top dimension of a grid ball by union-find on the
+    // dual graph; the matrices handle the dimensions in between.
     let mut pairs = h0_pairs(fil, interrupt)?;
-    match side {
-        Side::Homology => {
-            let d = ColumnMatrix::boundary_of_columns(fil, fil.dim_range(2).start..n, interrupt)?;
-            // Top dimension first, so that positive columns of the next block are cleared.
-            let blocks: Vec<Range<usize>> = (2..=fil.max_dim()).rev().map(|k| fil.dim_range(k)).collect();
-            let found = reduce_pairs_with_clearing(&d, &blocks, interrupt)?;
-            pairs.extend(found.into_iter().map(|(col, row)| (row, col)));
-        }
-        Side::Cohomology => {
-            let dt = ColumnMatrix::coboundary_anti_transposed_from(fil, fil.dim_range(1).start, interrupt)?;
-            // Dimension 1 first: its pivots are triangles, whose columns are then cleared. The
-            // edges that killed an H0 class are negative, so their columns reduce to zero.
-            let blocks: Vec<Range<usize>> = (1..fil.max_dim())
-                .map(|k| {
-                    let r = fil.dim_range(k);
-                    (n - r.end)..(n - r.start)
-                })
-                .collect();
-            let known_zero: Vec<u32> = pairs.iter().map(|&(_, edge)| (n - 1) as u32 - edge).collect();
-            let found = reduce_pairs_with_clearing_after(&dt, &blocks, &known_zero, interrupt)?;
-            pairs.extend(
-                found
-                    .into_iter()
-                    .map(|(col, row)| ((n - 1) as u32 - col, (n - 1) as u32 - row)),
-            );
+    let ball = fil.ball_dimension();
+    let top_pairs = match ball {
+        Some(d) => top_pairs_by_duality(fil, d, interrupt)?,
+        None => Vec::new(),
+    };
+    // Column dimensions left to reduce, and the cells whose reduced column is known to be zero.
+    let reduced_dims = match (side, ball) {
+        // Homology: a d-column gives pairs of dimension d − 1; H0 and the top are done.
+        (Side::Homology, Some(d)) => 2..d,
+        (Side::Homology, None) => 2..fil.max_dim() + 1,
+        // Cohomology: a d-column gives pairs of dimension d.
+        (Side::Cohomology, Some(d)) => 1..d - 1,
+        (Side::Cohomology, None) => 1..fil.max_dim(),
+    };
+    if !reduced_dims.is_empty() {
+        let cells = fil.dim_range(reduced_dims.start).start..fil.dim_range(reduced_dims.end - 1).end;
+        match side {
+            Side::Homology => {
+                let d = ColumnMatrix::boundary_of_columns(fil, cells, interrupt)?;
+                // Top dimension first, so that positive columns of the next block are cleared;
+                // births of the top pairs are positive from the start.
+                let blocks: Vec<Range<usize>> = reduced_dims.rev().map(|k| fil.dim_range(k)).collect();
+                let known_zero: Vec<u32> = top_pairs.iter().map(|&(birth, _)| birth).collect();
+                let found = reduce_pairs_with_clearing_after(&d, &blocks, &known_zero, interrupt)?;
+                pairs.extend(found.into_iter().map(|(col, row)| (row, col)));
+            }
+            Side::Cohomology => {
+                let dt = ColumnMatrix::coboundary_anti_transposed_of(fil, cells, interrupt)?;
+                // Lowest dimension first: its pivots are the next dimension's cells, whose columns
+                // are then cleared. Edges that killed an H0 class reduce to zero.
+                let blocks: Vec<Range<usize>> = reduced_dims
+                    .map(|k| {
+                        let r = fil.dim_range(k);
+                        (n - r.end)..(n - r.start)
+                    })
+                    .collect();
+                let known_zero: Vec<u32> = pairs.iter().map(|&(_, edge)| (n - 1) as u32 - edge).collect();
+                let found = reduce_pairs_with_clearing_after(&dt, &blocks, &known_zero, interrupt)?;
+                pairs.extend(
+                    found
+                        .into_iter()
+                        .map(|(col, row)| ((n - 1) as u32 - col, (n - 1) as u32 - row)),
+                );
+            }
         }
     }
+    pairs.extend(top_pairs);
     pairs.sort_unstable();
     Ok(pairs)
 }
