@@ -95,8 +95,7 @@ mod tests {
     use super::*;
     use crate::filtration::vr::{vr_filtration, VrInput, VrParams};
     use crate::filtration::Precision;
-    use crate::matrix::ColumnMatrix;
-    use crate::reduction::reduce_canonical;
+    use crate::reduction::canonical_pairs;
 
     fn vr(coords: &[f64], n_dims: usize, max_dim: usize, max_diameter: Option<f64>) -> Filtration {
         let input = VrInput::Points {
@@ -125,19 +124,6 @@ mod tests {
         prop_oneof![Just(None), Just(Some(f64::INFINITY)), (0.3f64..2.5).prop_map(Some)]
     }
 
-    /// The pairs of the canonical reduction of D, as (birth sid, death sid) ascending.
-    fn reference_pairs(fil: &Filtration) -> Vec<(u32, u32)> {
-        let d = ColumnMatrix::boundary(fil, &Interrupt::never()).unwrap();
-        let mut pairs: Vec<(u32, u32)> = reduce_canonical(&d, &Interrupt::never())
-            .unwrap()
-            .pairs()
-            .into_iter()
-            .map(|(c, r)| (r, c))
-            .collect();
-        pairs.sort_unstable();
-        pairs
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
 
@@ -162,7 +148,7 @@ mod tests {
             max_diameter in thresholds(),
         ) {
             let fil = vr(&coords, n_dims, max_dim, max_diameter);
-            let reference = reference_pairs(&fil);
+            let reference = canonical_pairs(&fil);
             prop_assert_eq!(&persistence_pairs(&fil, Side::Homology, &Interrupt::never()).unwrap(), &reference);
             prop_assert_eq!(&persistence_pairs(&fil, Side::Cohomology, &Interrupt::never()).unwrap(), &reference);
         }

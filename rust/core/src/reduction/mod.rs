@@ -98,6 +98,21 @@ pub fn persistence_pairs(fil: &Filtration, side: Side, interrupt: &Interrupt) ->
     Ok(pairs)
 }
 
+/// The pairs of the canonical reduction of the whole boundary matrix of `fil`, as (birth sid,
+/// death sid) ascending: the reference the faster paths are tested against.
+#[cfg(test)]
+pub(crate) fn canonical_pairs(fil: &Filtration) -> Vec<(u32, u32)> {
+    let d = ColumnMatrix::boundary(fil, &Interrupt::never()).expect("small test complexes fit");
+    let mut pairs: Vec<(u32, u32)> = reduce_canonical(&d, &Interrupt::never())
+        .expect("never interrupted")
+        .pairs()
+        .into_iter()
+        .map(|(col, row)| (row, col))
+        .collect();
+    pairs.sort_unstable();
+    pairs
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::{BTreeSet, HashMap, HashSet};

@@ -113,23 +113,8 @@ mod tests {
 
     use crate::filtration::cubical::{cube_filtration, CubeParams, ValuesOn};
     use crate::filtration::freudenthal::{freudenthal_filtration, FreudenthalParams};
-    use crate::filtration::Filtration;
-    use crate::matrix::ColumnMatrix;
-    use crate::reduction::{persistence_pairs, reduce_canonical, Side};
+    use crate::reduction::{canonical_pairs, persistence_pairs, Side};
     use crate::Interrupt;
-
-    /// The pairs of the canonical reduction of the whole boundary matrix, as (birth, death).
-    fn reference_pairs(fil: &Filtration) -> Vec<(u32, u32)> {
-        let d = ColumnMatrix::boundary(fil, &Interrupt::never()).unwrap();
-        let mut pairs: Vec<(u32, u32)> = reduce_canonical(&d, &Interrupt::never())
-            .unwrap()
-            .pairs()
-            .into_iter()
-            .map(|(col, row)| (row, col))
-            .collect();
-        pairs.sort_unstable();
-        pairs
-    }
 
     fn grids() -> impl Strategy<Value = (Vec<usize>, Vec<f64>, u8, bool)> {
         (
@@ -162,7 +147,7 @@ mod tests {
             }
             .unwrap();
             prop_assert_eq!(fil.ball_dimension(), Some(shape.len()));
-            let expected = reference_pairs(&fil);
+            let expected = canonical_pairs(&fil);
             prop_assert_eq!(&persistence_pairs(&fil, Side::Homology, &never).unwrap(), &expected);
             prop_assert_eq!(&persistence_pairs(&fil, Side::Cohomology, &never).unwrap(), &expected);
         }
@@ -180,7 +165,7 @@ mod tests {
         assert_eq!(fil.ball_dimension(), None);
         assert_eq!(
             persistence_pairs(&fil, Side::Homology, &Interrupt::never()).unwrap(),
-            reference_pairs(&fil)
+            canonical_pairs(&fil)
         );
     }
 }
