@@ -63,35 +63,130 @@ pub fn cube_filtration(
         ValuesOn::Vertices => data_shape.clone(),
         ValuesOn::Cells => Shape::new(&shape.iter().map(|&n| n + 1).collect::<Vec<_>>()),
     };
+    let sources = match params.values_on {
+        ValuesOn::Vertices => vertex_sources(data, &vertex_shape, !params.negate),
+        ValuesOn::Cells => cell_sources(data, &data_shape, &vertex_shape, params.negate),
+    };
+    interrupt.check()?;
     let geometry = Geometry::cubical(vertex_shape);
-    let negate = params.negate;
-    let values_on = params.values_on;
     grid::build(
         Kind::Cubical,
-        negate,
+        params.negate,
         geometry,
         params.max_dim.min(shape.len()),
         data,
         |geometry, cell| {
-            let mut buf = [0usize; 16];
-            match values_on {
-                ValuesOn::Vertices => {
-                    let k = geometry.cell_vertices(cell, &mut buf)?;
-                    Some(grid::extreme(data, &buf[..k], !negate))
-                }
-                ValuesOn::Cells => {
-                    geometry.cell_vertices(cell, &mut buf)?;
-                    let mut k = 0;
-                    geometry.top_cubes(cell, &data_shape, |top| {
-                        buf[k] = top;
-                        k += 1;
-                    });
-                    Some(grid::extreme(data, &buf[..k], negate))
-                }
-            }
+            let source = sources[geometry.cube_mask(cell.dim, cell.pattern) as usize][cell.anchor];
+            (source != ABSENT).then_some(source)
         },
         interrupt,
     )
+}
+
+/// Marks an absent cube (or an invalid candidate) in the source tables.
+const ABSENT: u32 = u32::MAX;
+
+/// Whether data value `a` beats `b` for the extreme in use; ties keep `b`, the earlier one.
+fn beats(data: &[f64], a: u32, b: u32, take_max: bool) -> bool {
+    if b == ABSENT {
+        return a != ABSENT;
+    }
+    if a == ABSENT {
+        return false;
+    }
+    let (va, vb) = (data[a as usize], data[b as usize]);
+    if take_max {
+        va > vb
+    } else {
+        va < vb
+    }
+}
+
+/// For every face-bit mask and anchor of the vertex grid, the source of the cube's value under
+/// the V-construction (the first vertex in enumeration order attaining the extreme), or
+/// `ABSENT`.
+///
+/// The vertices of a cube are enumerated by m = 0 … 2^k − 1, bit i of m stepping along the i-th
+/// set axis. The first extreme in that order is found axis by axis: the mask without its highest
+/// axis a gives the best vertex of each half (m without its top bit), and the two halves x and
+/// x + e_a are compared with ties going to x. One pass per mask, no per-cube enumeration.
+fn vertex_sources(data: &[f64], grid: &Shape, take_max: bool) -> Vec<Vec<u32>> {
+    let n_masks = 1usize << grid.n_axes();
+    let mut sources: Vec<Vec<u32>> = Vec::with_capacity(n_masks);
+    sources.push((0..grid.n as u32).collect());
+    for mask in 1..n_masks {
+        let top = usize::BITS - 1 - mask.leading_zeros();
+        let (axis, stride, len) = (top as usize, grid.strides[top as usize], grid.dims[top as usize]);
+        let lower = &sources[mask ^ (1 << top)];
+        let table = (0..grid.n)
+            .map(|x| {
+                if (x / stride) % len + 1 >= len {
+                    return ABSENT;
+                }
+                let (near, far) = (lower[x], lower[x + stride]);
+                if near == ABSENT || !beats(data, far, near, take_max) {
+                    near
+                } else {
+                    far
+                }
+            })
+            .collect();
+        debug_assert!(axis < grid.n_axes());
+        sources.push(table);
+    }
+    sources
+}
+
+/// For every face-bit mask and anchor of the vertex grid (the data shape plus one), the data
+/// index of the cube's value under the T-construction (the first containing top cube in
+/// enumeration order attaining the extreme: the minimum, or the maximum under `negate`), or
+/// `ABSENT`.
+///
+/// The containing top cubes are anchored at x − Σ e_c over subsets s of the missing axes c_0 <
+/// c_1 < …, in increasing s. Adding the highest missing axis c to the mask gives the best top
+/// cube of each half, at x and at x − e_c, compared with ties going to x. Masks are processed
+/// from the full one down, one pass each.
+fn cell_sources(data: &[f64], data_shape: &Shape, grid: &Shape, negate: bool) -> Vec<Vec<u32>> {
+    let n_axes = grid.n_axes();
+    let n_masks = 1usize << n_axes;
+    let full = n_masks - 1;
+    let mut sources: Vec<Vec<u32>> = vec![Vec::new(); n_masks];
+    sources[full] = (0..grid.n)
+        .map(|x| {
+            let mut index = 0;
+            for a in 0..n_axes {
+                let c = (x / grid.strides[a]) % grid.dims[a];
+                if c >= data_shape.dims[a] {
+                    return ABSENT;
+                }
+                index += c * data_shape.strides[a];
+            }
+            index as u32
+        })
+        .collect();
+    for mask in (0..full).rev() {
+        let missing = full ^ mask;
+        let top = (usize::BITS - 1 - missing.leading_zeros()) as usize;
+        let stride = grid.strides[top];
+        let upper = &sources[mask | (1 << top)];
+        let table = (0..grid.n)
+            .map(|x| {
+                let here = upper[x];
+                let before = if (x / stride) % grid.dims[top] >= 1 {
+                    upper[x - stride]
+                } else {
+                    ABSENT
+                };
+                if beats(data, before, here, negate) {
+                    before
+                } else {
+                    here
+                }
+            })
+            .collect();
+        sources[mask] = table;
+    }
+    sources
 }
 
 #[cfg(test)]

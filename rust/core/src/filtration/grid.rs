@@ -23,7 +23,7 @@ const ANCHOR_CHUNK: usize = 1 << 14;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Shape {
     pub(crate) dims: Vec<usize>,
-    strides: Vec<usize>,
+    pub(crate) strides: Vec<usize>,
     pub(crate) n: usize,
 }
 
@@ -75,19 +75,6 @@ impl Shape {
             .filter(|&(a, _)| (offset >> a) & 1 == 1)
             .map(|(_, &s)| s)
             .sum()
-    }
-
-    /// The flat index of `coords − offset`, or `None` if it leaves the grid.
-    fn shifted_down(&self, coords: &[usize; 4], offset: u8) -> Option<usize> {
-        let mut flat = 0;
-        for (a, (&n, &stride)) in self.dims.iter().zip(&self.strides).enumerate() {
-            let step = ((offset >> a) & 1) as usize;
-            if coords[a] < step || coords[a] - step >= n {
-                return None;
-            }
-            flat += (coords[a] - step) * stride;
-        }
-        Some(flat)
     }
 }
 
@@ -182,6 +169,14 @@ impl Geometry {
             shape,
             masks,
             mask_index,
+        }
+    }
+
+    /// The face bits of cube pattern `pattern` of dimension `dim`.
+    pub(crate) fn cube_mask(&self, dim: usize, pattern: usize) -> u8 {
+        match self {
+            Geometry::Cubical { masks, .. } => masks[dim][pattern],
+            Geometry::Freudenthal { .. } => panic!("face bits exist only in cubical complexes"),
         }
     }
 
@@ -292,23 +287,6 @@ impl Geometry {
                         f(far * p_facet + facet);
                     }
                 }
-            }
-        }
-    }
-
-    /// Call `f` with the flat data index of every top cube that contains the cube (`dim`,
-    /// `code`), in the enumeration order of the T-construction; `data` is the shape of the top
-    /// cubes (the vertex grid minus one on every axis).
-    pub(crate) fn top_cubes(&self, cell: &GridCell, data: &Shape, mut f: impl FnMut(usize)) {
-        let Geometry::Cubical { shape, masks, .. } = self else {
-            panic!("top cubes exist only in cubical complexes");
-        };
-        let coords = cell.coords;
-        let mask = masks[cell.dim][cell.pattern];
-        let missing = !mask & ((1u8 << shape.n_axes()) - 1);
-        for s in 0..(1usize << missing.count_ones()) {
-            if let Some(top) = data.shifted_down(&coords, spread_bits(s, missing)) {
-                f(top);
             }
         }
     }
