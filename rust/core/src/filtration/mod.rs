@@ -444,6 +444,14 @@ impl BoundaryOracle for Filtration {
     }
 
     fn facets(&self, sid: usize, out: &mut Vec<u32>) {
+        self.facets_in_any_order(sid, out);
+        out.sort_unstable();
+    }
+}
+
+impl Filtration {
+    /// The sids of the facets of cell `sid`, in an unspecified order (union-finds need no more).
+    pub(crate) fn facets_in_any_order(&self, sid: usize, out: &mut Vec<u32>) {
         out.clear();
         let dim = self.dim_of(sid);
         if dim == 0 {
@@ -454,7 +462,6 @@ impl BoundaryOracle for Filtration {
             Cells::Grid(grid) => {
                 let start = self.starts[dim - 1];
                 grid.facets(dim, sid - self.starts[dim], |local| out.push((start + local) as u32));
-                out.sort_unstable();
                 return;
             }
         };
@@ -476,7 +483,6 @@ impl BoundaryOracle for Filtration {
                 .expect("a simplicial filtration contains every facet of its cells");
             out.push(f as u32);
         }
-        out.sort_unstable();
     }
 }
 

@@ -15,7 +15,6 @@
 use crate::error::{try_filled, Result};
 use crate::filtration::Filtration;
 use crate::interrupt::Interrupt;
-use crate::matrix::BoundaryOracle;
 
 /// The root of `v` in the forest `parent`, halving the path on the way.
 fn root(parent: &mut [u32], mut v: u32) -> u32 {
@@ -45,7 +44,7 @@ pub fn h0_pairs(fil: &Filtration, interrupt: &Interrupt) -> Result<Vec<(u32, u32
         if edge % 4096 == 0 {
             interrupt.check()?;
         }
-        fil.facets(edge, &mut facets);
+        fil.facets_in_any_order(edge, &mut facets);
         let (a, b) = (root(&mut parent, facets[0]), root(&mut parent, facets[1]));
         if a != b {
             let (elder, younger) = (a.min(b), a.max(b));
@@ -73,7 +72,7 @@ pub fn top_pairs_by_duality(fil: &Filtration, top_dim: usize, interrupt: &Interr
         if t % 4096 == 0 {
             interrupt.check()?;
         }
-        fil.facets(t, &mut facets);
+        fil.facets_in_any_order(t, &mut facets);
         for &f in &facets {
             let slot = &mut cofacets[f as usize - faces.start];
             let local = (t - tops.start) as u32;
