@@ -114,8 +114,9 @@ fn chains_4d() -> Vec<Vec<Vec<u8>>> {
 /// `fil.sources()[sid]` is the flat data index of the cell's critical vertex.
 ///
 /// # Performance
-/// Linear in the number of cells (about (2^D − 1)·D!/… per vertex: 6 in 2-D, 26 in 3-D) plus the
-/// per-dimension sort, which runs on the current rayon pool.
+/// Linear in the number of cells (about 6 per vertex in 2-D, 26 in 3-D): cell enumeration runs on
+/// the current rayon pool, and each dimension is ordered by one counting sort over the ranks of
+/// the data (sorted once).
 ///
 /// # Errors
 /// [`Error::ShapeMismatch`] or [`Error::NonFiniteValue`] for bad data,

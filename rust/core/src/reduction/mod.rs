@@ -33,8 +33,10 @@ pub enum Side {
     Cohomology,
 }
 
-/// The persistence pairs of a filtration as (birth sid, death sid), ascending by birth sid,
-/// computed on `side` with clearing.
+/// The persistence pairs of a filtration as (birth sid, death sid), ascending by birth sid.
+///
+/// H0 comes from a union-find, and so does the top dimension of a grid ball (through the dual
+/// graph); the dimensions in between are reduced on `side` with clearing.
 ///
 /// Only cells of dimension ≤ `max_dim` exist, so this is the pairing of the truncated complex;
 /// pairs in dimensions below `max_dim` are those of the full complex.
