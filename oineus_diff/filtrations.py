@@ -136,7 +136,8 @@ class DiffFiltration:
         dim = _v.check_int(dim, "dim")
         if dim < 0:
             raise ValueError(f"dim must be >= 0; got {dim}")
-        return self._handle.dim_range(dim)
+        # Dimensions above max_dim hold no cells; clamping keeps huge ints out of the core.
+        return self._handle.dim_range(min(dim, self.max_dim + 1))
 
     def cell(self, i: int) -> tuple[int, ...]:
         """Return the ascending vertex ids of the cell with sid ``i``."""
