@@ -44,10 +44,13 @@ pub fn index_diagrams(fil: &Filtration, pairs: &[(u32, u32)], include_essential:
     let top = fil.max_dim();
     let values = fil.values();
     let mut dims: Vec<Vec<[i64; 2]>> = vec![Vec::new(); top];
-    let mut paired = try_filled(fil.size(), false, "pairing table")?;
+    // Only essential classes need to know which cells are paired.
+    let mut paired = try_filled(if include_essential { fil.size() } else { 0 }, false, "pairing table")?;
     for &(birth, death) in pairs {
-        paired[birth as usize] = true;
-        paired[death as usize] = true;
+        if include_essential {
+            paired[birth as usize] = true;
+            paired[death as usize] = true;
+        }
         let dim = fil.dim_of(birth as usize);
         // Equal values in the filtration dtype: a zero-persistence pair, not reported.
         if dim < top && values[birth as usize] != values[death as usize] {

@@ -50,6 +50,17 @@ impl Shape {
         }
     }
 
+    /// Step `coords` to the next vertex in C order (wrapping to the origin after the last).
+    fn advance(&self, coords: &mut [usize; 4]) {
+        for a in (0..self.dims.len()).rev() {
+            coords[a] += 1;
+            if coords[a] < self.dims[a] {
+                return;
+            }
+            coords[a] = 0;
+        }
+    }
+
     /// The flat index of `coords + offset` (bit a of `offset` = one step along axis a), or `None`
     /// if it leaves the grid; with `wrap` coordinates are taken modulo the shape.
     fn shifted(&self, coords: &[usize; 4], offset: u8, wrap: bool) -> Option<usize> {
@@ -244,6 +255,43 @@ impl Geometry {
         }
     }
 
+    /// Call `f` with (anchor displacement, pattern) of every facet of pattern `pattern` of
+    /// dimension `dim ≥ 1`, for grids without wrap; the facet order is that of
+    /// [`Geometry::facets`].
+    fn facet_template(&self, dim: usize, pattern: usize, mut f: impl FnMut(u32, u32)) {
+        match self {
+            Geometry::Freudenthal {
+                shape,
+                chains,
+                chain_index,
+                ..
+            } => {
+                let chain = &chains[dim][pattern];
+                let index = &chain_index[dim - 1];
+                let rebased = index[chain_key(chain[1..].iter().map(|&b| b ^ chain[0]))];
+                f(shape.step(chain[0]) as u32, u32::from(rebased));
+                for skip in 0..chain.len() {
+                    let rest = chain.iter().enumerate().filter(|&(i, _)| i != skip).map(|(_, &b)| b);
+                    f(0, u32::from(index[chain_key(rest)]));
+                }
+            }
+            Geometry::Cubical {
+                shape,
+                masks,
+                mask_index,
+            } => {
+                let mask = masks[dim][pattern];
+                for a in 0..shape.n_axes() {
+                    if (mask >> a) & 1 == 1 {
+                        let facet = u32::from(mask_index[(mask ^ (1 << a)) as usize]);
+                        f(0, facet);
+                        f(shape.strides[a] as u32, facet);
+                    }
+                }
+            }
+        }
+    }
+
     /// Call `f` with the code of every facet of (`dim`, `code`), `dim ≥ 1`.
     fn facets(&self, dim: usize, code: usize, mut f: impl FnMut(usize)) {
         let p = self.n_patterns(dim);
@@ -292,14 +340,48 @@ impl Geometry {
     }
 }
 
+/// The facets of every pattern as (anchor displacement, facet pattern), for grids without wrap:
+/// a present cell's facets are all present, so the facet codes of (anchor, pattern) are
+/// `(anchor + displacement) × P_{d−1} + facet pattern`, with no coordinates to decode.
+#[derive(Debug, Clone)]
+struct FacetTemplates {
+    /// `per_dim[d]` holds `n_facets[d]` entries per pattern of dimension d, pattern by pattern.
+    per_dim: Vec<Vec<(u32, u32)>>,
+    n_facets: Vec<usize>,
+}
+
+impl FacetTemplates {
+    /// The templates of `geometry`, or `None` when facets can wrap around the grid.
+    fn new(geometry: &Geometry, max_dim: usize) -> Option<Self> {
+        if matches!(geometry, Geometry::Freudenthal { wrap: true, .. }) {
+            return None;
+        }
+        let mut per_dim = vec![Vec::new()];
+        let mut n_facets = vec![0];
+        for dim in 1..=max_dim {
+            let mut entries = Vec::new();
+            for pattern in 0..geometry.n_patterns(dim) {
+                geometry.facet_template(dim, pattern, |displacement, facet| entries.push((displacement, facet)));
+            }
+            n_facets.push(match geometry {
+                Geometry::Freudenthal { .. } => dim + 1,
+                Geometry::Cubical { .. } => 2 * dim,
+            });
+            per_dim.push(entries);
+        }
+        Some(FacetTemplates { per_dim, n_facets })
+    }
+}
+
 /// The cells of a grid filtration in sid order.
 #[derive(Debug, Clone)]
 pub(crate) struct GridCells {
     geometry: Geometry,
     /// Per dimension, the codes in sid order.
-    codes: Vec<Vec<u64>>,
+    codes: Vec<Vec<u32>>,
     /// Per dimension, the block-local sid of every code, or `ABSENT`.
     sid_of_code: Vec<Vec<u32>>,
+    facet_templates: Option<FacetTemplates>,
 }
 
 impl GridCells {
@@ -376,10 +458,65 @@ impl GridCells {
         None
     }
 
+    /// Call `f(local, facet_local)` for every cell of dimension `dim ≥ 1` and each of its facets
+    /// (block-local sids), visiting the cells in code order: neighbouring cells come together, so
+    /// the lookups walk the code tables nearly sequentially.
+    ///
+    /// # Errors
+    /// [`Error::Interrupted`] when cancelled.
+    pub(crate) fn for_each_facet_in_code_order(
+        &self,
+        dim: usize,
+        interrupt: &Interrupt,
+        mut f: impl FnMut(usize, usize),
+    ) -> Result<()> {
+        let table = &self.sid_of_code[dim];
+        let facet_table = &self.sid_of_code[dim - 1];
+        let p = self.geometry.n_patterns(dim);
+        let p_facet = self.geometry.n_patterns(dim - 1);
+        for (code, &local) in table.iter().enumerate() {
+            if code % 4096 == 0 {
+                interrupt.check()?;
+            }
+            if local == ABSENT {
+                continue;
+            }
+            match &self.facet_templates {
+                Some(templates) => {
+                    let k = templates.n_facets[dim];
+                    let (anchor, pattern) = (code / p, code % p);
+                    for &(displacement, facet) in &templates.per_dim[dim][pattern * k..(pattern + 1) * k] {
+                        f(
+                            local as usize,
+                            facet_table[(anchor + displacement as usize) * p_facet + facet as usize] as usize,
+                        );
+                    }
+                }
+                None => self
+                    .geometry
+                    .facets(dim, code, |facet| f(local as usize, facet_table[facet] as usize)),
+            }
+        }
+        Ok(())
+    }
+
     /// Call `f` with the block-local sid of every facet of (`dim`, `local`).
     pub(crate) fn facets(&self, dim: usize, local: usize, mut f: impl FnMut(usize)) {
         let table = &self.sid_of_code[dim - 1];
-        self.geometry.facets(dim, self.code(dim, local), |code| {
+        let code = self.code(dim, local);
+        if let Some(templates) = &self.facet_templates {
+            let p = self.geometry.n_patterns(dim);
+            let p_facet = self.geometry.n_patterns(dim - 1);
+            let k = templates.n_facets[dim];
+            let (anchor, pattern) = (code / p, code % p);
+            for &(displacement, facet) in &templates.per_dim[dim][pattern * k..(pattern + 1) * k] {
+                let sid = table[(anchor + displacement as usize) * p_facet + facet as usize];
+                debug_assert!(sid != ABSENT, "the facets of a present cell are present");
+                f(sid as usize);
+            }
+            return;
+        }
+        self.geometry.facets(dim, code, |code| {
             let sid = table[code];
             debug_assert!(sid != ABSENT, "the facets of a present cell are present");
             f(sid as usize);
@@ -426,20 +563,22 @@ pub(crate) fn build(
             .filter(|&c| c < u32::MAX as usize)
             .ok_or_else(|| too_large(format!("{n_anchors} anchors × {p} patterns in dimension {dim}")))?;
         // Present cells in code (emission) order, with their sources.
-        let emitted: Vec<(u64, u32)> = (0..n_anchors.div_ceil(ANCHOR_CHUNK))
+        let emitted: Vec<(u32, u32)> = (0..n_anchors.div_ceil(ANCHOR_CHUNK))
             .into_par_iter()
             .map(|chunk| {
                 interrupt.check()?;
                 let anchors = chunk * ANCHOR_CHUNK..((chunk + 1) * ANCHOR_CHUNK).min(n_anchors);
                 let mut out = Vec::with_capacity(anchors.len() * p);
+                let mut cell = geometry.decode(dim, anchors.start * p);
                 for anchor in anchors {
-                    let mut cell = geometry.decode(dim, anchor * p);
+                    cell.anchor = anchor;
                     for pattern in 0..p {
                         cell.pattern = pattern;
                         if let Some(source) = source_of(&geometry, &cell) {
-                            out.push(((anchor * p + pattern) as u64, source));
+                            out.push(((anchor * p + pattern) as u32, source));
                         }
                     }
+                    geometry.shape().advance(&mut cell.coords);
                 }
                 Ok(out)
             })
@@ -455,21 +594,24 @@ pub(crate) fn build(
         for r in 0..n_ranks {
             offsets[r + 1] += offsets[r];
         }
-        let mut dim_codes = try_filled(n_cells, 0u64, "grid cells")?;
+        let mut dim_codes = try_filled(n_cells, 0u32, "grid cells")?;
         let mut dim_sources = try_filled(n_cells, 0u32, "grid cells")?;
+        let mut dim_values = try_filled(n_cells, 0.0f64, "grid cells")?;
+        let mut table = try_filled(n_codes, ABSENT, "grid code table")?;
+        // Cells arrive in code order, so the code table is written sequentially here, and the
+        // data entries read are those of neighbouring anchors.
         for &(code, source) in &emitted {
             let slot = &mut offsets[ranks[source as usize] as usize];
-            dim_codes[*slot as usize] = code;
-            dim_sources[*slot as usize] = source;
+            let local = *slot as usize;
             *slot += 1;
-        }
-        drop(emitted);
-        values.extend(dim_sources.iter().map(|&source| data[source as usize]));
-        sources.extend_from_slice(&dim_sources);
-        let mut table = try_filled(n_codes, ABSENT, "grid code table")?;
-        for (local, &code) in dim_codes.iter().enumerate() {
+            dim_codes[local] = code;
+            dim_sources[local] = source;
+            dim_values[local] = data[source as usize];
             table[code as usize] = local as u32;
         }
+        drop(emitted);
+        values.extend_from_slice(&dim_values);
+        sources.extend_from_slice(&dim_sources);
         let start = *starts.last().expect("starts is never empty");
         if start + n_cells >= u32::MAX as usize {
             return Err(too_large(format!("more than {} cells", u32::MAX - 1)));
@@ -479,6 +621,7 @@ pub(crate) fn build(
         sid_of_code.push(table);
     }
     let cells = GridCells {
+        facet_templates: FacetTemplates::new(&geometry, max_dim),
         geometry,
         codes,
         sid_of_code,
@@ -555,4 +698,73 @@ pub(crate) fn validate(data: &[f64], shape: &[usize]) -> Result<()> {
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filtration::cubical::{cube_filtration, CubeParams, ValuesOn};
+    use crate::filtration::freudenthal::{freudenthal_filtration, FreudenthalParams};
+
+    /// Facets from the templates, from the coordinate path, and in code order agree cell by cell.
+    fn check_facet_paths(fil: &Filtration) {
+        let grid = fil.grid_cells().expect("a grid filtration");
+        assert!(grid.facet_templates.is_some());
+        for dim in 1..=fil.max_dim() {
+            let mut by_template = Vec::new();
+            for local in 0..fil.dim_range(dim).len() {
+                let mut from_templates = Vec::new();
+                grid.facets(dim, local, |f| from_templates.push(f));
+                let mut from_coords = Vec::new();
+                grid.geometry.facets(dim, grid.code(dim, local), |code| {
+                    from_coords.push(grid.sid_of_code[dim - 1][code] as usize);
+                });
+                assert_eq!(from_templates, from_coords, "dimension {dim}, cell {local}");
+                by_template.extend(from_templates.iter().map(|&f| (local, f)));
+            }
+            let mut in_code_order = Vec::new();
+            grid.for_each_facet_in_code_order(dim, &Interrupt::never(), |cell, facet| {
+                in_code_order.push((cell, facet));
+            })
+            .unwrap();
+            by_template.sort_unstable();
+            in_code_order.sort_unstable();
+            assert_eq!(by_template, in_code_order, "dimension {dim}");
+        }
+    }
+
+    #[test]
+    fn facet_templates_agree_with_grid_coordinates() {
+        for shape in [vec![5], vec![4, 3], vec![3, 1, 4], vec![3, 2, 3], vec![2, 2, 2, 3]] {
+            let n: usize = shape.iter().product();
+            let data: Vec<f64> = (0..n).map(|k| ((k * 7919) % 13) as f64).collect();
+            let never = Interrupt::never();
+            let freudenthal = FreudenthalParams {
+                negate: false,
+                wrap: false,
+                max_dim: 4,
+            };
+            check_facet_paths(&freudenthal_filtration(&data, &shape, &freudenthal, &never).unwrap());
+            for values_on in [ValuesOn::Vertices, ValuesOn::Cells] {
+                let params = CubeParams {
+                    negate: true,
+                    max_dim: 4,
+                    values_on,
+                };
+                check_facet_paths(&cube_filtration(&data, &shape, &params, &never).unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn wrapped_grids_have_no_templates() {
+        let data: Vec<f64> = (0..9).map(f64::from).collect();
+        let params = FreudenthalParams {
+            negate: false,
+            wrap: true,
+            max_dim: 2,
+        };
+        let fil = freudenthal_filtration(&data, &[3, 3], &params, &Interrupt::never()).unwrap();
+        assert!(fil.grid_cells().unwrap().facet_templates.is_none());
+    }
 }

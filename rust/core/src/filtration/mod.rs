@@ -356,6 +356,14 @@ impl Filtration {
         }
     }
 
+    /// The grid cells, if this is a grid filtration.
+    pub(crate) fn grid_cells(&self) -> Option<&grid::GridCells> {
+        match &self.cells {
+            Cells::Grid(grid) => Some(grid),
+            Cells::Simplicial(_) => None,
+        }
+    }
+
     /// How many vertices a cell of dimension `dim` has: dim + 1 for simplices, 2^dim for cubes.
     pub fn vertices_per_cell(&self, dim: usize) -> usize {
         match &self.cells {
@@ -452,8 +460,16 @@ impl BoundaryOracle for Filtration {
 impl Filtration {
     /// The sids of the facets of cell `sid`, in an unspecified order (union-finds need no more).
     pub(crate) fn facets_in_any_order(&self, sid: usize, out: &mut Vec<u32>) {
+        self.facets_in_dimension(self.dim_of(sid), sid, out);
+    }
+
+    /// [`Filtration::facets_in_any_order`] of a cell whose dimension `dim` the caller knows.
+    pub(crate) fn facets_in_dimension(&self, dim: usize, sid: usize, out: &mut Vec<u32>) {
         out.clear();
-        let dim = self.dim_of(sid);
+        debug_assert!(
+            self.dim_range(dim).contains(&sid),
+            "sid {sid} is not in dimension {dim}"
+        );
         if dim == 0 {
             return;
         }

@@ -16,7 +16,7 @@ pub use canonical::{reduce_canonical, Decomposition};
 pub use clearing::{reduce_pairs_with_clearing, reduce_pairs_with_clearing_after};
 pub use union_find::{h0_pairs, top_pairs_by_duality};
 
-use crate::error::Result;
+use crate::error::{try_filled, Result};
 use crate::filtration::Filtration;
 use crate::interrupt::Interrupt;
 use crate::matrix::ColumnMatrix;
@@ -96,8 +96,32 @@ pub fn persistence_pairs(fil: &Filtration, side: Side, interrupt: &Interrupt) ->
         }
     }
     pairs.extend(top_pairs);
-    pairs.sort_unstable();
+    sort_by_birth(&mut pairs, n)?;
     Ok(pairs)
+}
+
+/// Sort pairs (each cell is the birth of at most one) by birth: by placing each at its birth in
+/// a table of all `n` cells when pairs are many (linear time), by comparison when they are few.
+fn sort_by_birth(pairs: &mut [(u32, u32)], n: usize) -> Result<()> {
+    const UNPAIRED: u32 = u32::MAX;
+    if pairs.len() < n / 32 {
+        pairs.sort_unstable();
+        return Ok(());
+    }
+    let mut death_of = try_filled(n, UNPAIRED, "pair table")?;
+    for &(birth, death) in pairs.iter() {
+        debug_assert!(death_of[birth as usize] == UNPAIRED, "cell {birth} is born twice");
+        death_of[birth as usize] = death;
+    }
+    let placed = death_of
+        .iter()
+        .enumerate()
+        .filter(|&(_, &death)| death != UNPAIRED)
+        .map(|(birth, &death)| (birth as u32, death));
+    for (slot, pair) in pairs.iter_mut().zip(placed) {
+        *slot = pair;
+    }
+    Ok(())
 }
 
 /// The pairs of the canonical reduction of the whole boundary matrix of `fil`, as (birth sid,

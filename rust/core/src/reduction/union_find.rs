@@ -44,7 +44,7 @@ pub fn h0_pairs(fil: &Filtration, interrupt: &Interrupt) -> Result<Vec<(u32, u32
         if edge % 4096 == 0 {
             interrupt.check()?;
         }
-        fil.facets_in_any_order(edge, &mut facets);
+        fil.facets_in_dimension(1, edge, &mut facets);
         let (a, b) = (root(&mut parent, facets[0]), root(&mut parent, facets[1]));
         if a != b {
             let (elder, younger) = (a.min(b), a.max(b));
@@ -67,19 +67,26 @@ pub fn top_pairs_by_duality(fil: &Filtration, top_dim: usize, interrupt: &Interr
     let outside = tops.len() as u32;
     // The one or two top cells (block-local) each face bounds; `outside` fills the gap.
     let mut cofacets = try_filled(faces.len(), [outside, outside], "dual graph")?;
-    let mut facets = Vec::new();
-    for t in tops.clone() {
-        if t % 4096 == 0 {
-            interrupt.check()?;
+    let mut record = |top: usize, face: usize| {
+        let slot = &mut cofacets[face];
+        if slot[0] == outside {
+            slot[0] = top as u32;
+        } else {
+            slot[1] = top as u32;
         }
-        fil.facets_in_any_order(t, &mut facets);
-        for &f in &facets {
-            let slot = &mut cofacets[f as usize - faces.start];
-            let local = (t - tops.start) as u32;
-            if slot[0] == outside {
-                slot[0] = local;
-            } else {
-                slot[1] = local;
+    };
+    match fil.grid_cells() {
+        Some(grid) => grid.for_each_facet_in_code_order(top_dim, interrupt, record)?,
+        None => {
+            let mut facets = Vec::new();
+            for t in tops.clone() {
+                if t % 4096 == 0 {
+                    interrupt.check()?;
+                }
+                fil.facets_in_dimension(top_dim, t, &mut facets);
+                for &f in &facets {
+                    record(t - tops.start, f as usize - faces.start);
+                }
             }
         }
     }
