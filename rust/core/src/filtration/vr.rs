@@ -50,7 +50,7 @@ pub struct VrParams {
 }
 
 impl<'a> VrInput<'a> {
-    fn n_points(&self) -> usize {
+    pub(crate) fn n_points(&self) -> usize {
         match *self {
             VrInput::Points { n_points, .. } | VrInput::Distances { n_points, .. } => n_points,
         }
@@ -58,7 +58,7 @@ impl<'a> VrInput<'a> {
 
     /// The squared distance for points (summed over axes in axis order), or the matrix entry
     /// itself for distance matrices; `length` below turns it into a length.
-    fn raw(&self, i: usize, j: usize) -> f64 {
+    pub(crate) fn raw(&self, i: usize, j: usize) -> f64 {
         match *self {
             VrInput::Points { coords, n_dims, .. } => {
                 let (p, q) = (
@@ -76,7 +76,7 @@ impl<'a> VrInput<'a> {
         }
     }
 
-    fn length(&self, raw: f64) -> f64 {
+    pub(crate) fn length(&self, raw: f64) -> f64 {
         match self {
             VrInput::Points { .. } => raw.sqrt(),
             VrInput::Distances { .. } => raw,
@@ -362,6 +362,70 @@ impl<'a, 'b> Expansion<'a, 'b> {
     }
 }
 
+/// Which edges exist and what they are worth: an edge exists if its length is at most the
+/// threshold, and its value is its length (sqrt(d² + eps) with `eps`) rounded to the precision.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EdgeRule<'a> {
+    pub(crate) input: &'a VrInput<'a>,
+    pub(crate) threshold: f64,
+    pub(crate) eps: f64,
+    pub(crate) precision: Precision,
+}
+
+impl<'a> EdgeRule<'a> {
+    /// Validate `input` and the parameters and settle the threshold (the enclosing radius ×
+    /// 1.00001 by default) and `eps` (ignored for distance matrices).
+    pub(crate) fn new(input: &'a VrInput<'a>, params: &VrParams) -> Result<Self> {
+        input.validate()?;
+        if !(params.eps >= 0.0 && params.eps.is_finite()) {
+            return Err(Error::InvalidParameter {
+                name: "eps",
+                reason: format!("must be >= 0 and finite; got {}", params.eps),
+            });
+        }
+        let threshold = match params.max_diameter {
+            Some(t) if t.is_nan() => {
+                return Err(Error::InvalidParameter {
+                    name: "max_diameter",
+                    reason: "must not be NaN".into(),
+                })
+            }
+            Some(t) => t,
+            None => enclosing_radius(input) * 1.00001,
+        };
+        let eps = match input {
+            VrInput::Points { .. } => params.eps,
+            VrInput::Distances { .. } => 0.0,
+        };
+        Ok(EdgeRule {
+            input,
+            threshold,
+            eps,
+            precision: params.precision,
+        })
+    }
+
+    /// The value of an edge from its raw distance (see [`VrInput::raw`]).
+    pub(crate) fn value(&self, raw: f64) -> f64 {
+        let v = match self.input {
+            VrInput::Points { .. } if self.eps > 0.0 => (raw + self.eps).sqrt(),
+            _ => self.input.length(raw),
+        };
+        self.precision.round(v)
+    }
+
+    /// The value of edge (i, j), or `None` if it is longer than the threshold.
+    pub(crate) fn edge(&self, i: usize, j: usize) -> Option<f64> {
+        let raw = self.input.raw(i, j);
+        (self.input.length(raw) <= self.threshold).then(|| self.value(raw))
+    }
+
+    /// The value of every vertex.
+    pub(crate) fn vertex_value(&self) -> f64 {
+        self.precision.round(self.eps.sqrt())
+    }
+}
+
 /// Build the Vietoris-Rips filtration of `input`.
 ///
 /// The sources of the result are critical edges: `fil.sources()[sid]` is the global sid of the
@@ -388,35 +452,9 @@ impl<'a, 'b> Expansion<'a, 'b> {
 /// assert_eq!(fil.cell(4).unwrap(), &[0, 1]);
 /// ```
 pub fn vr_filtration(input: &VrInput, params: &VrParams, interrupt: &Interrupt) -> Result<Filtration> {
-    input.validate()?;
-    if !(params.eps >= 0.0 && params.eps.is_finite()) {
-        return Err(Error::InvalidParameter {
-            name: "eps",
-            reason: format!("must be >= 0 and finite; got {}", params.eps),
-        });
-    }
-    let threshold = match params.max_diameter {
-        Some(t) if t.is_nan() => {
-            return Err(Error::InvalidParameter {
-                name: "max_diameter",
-                reason: "must not be NaN".into(),
-            })
-        }
-        Some(t) => t,
-        None => enclosing_radius(input) * 1.00001,
-    };
-    let eps = match input {
-        VrInput::Points { .. } => params.eps,
-        VrInput::Distances { .. } => 0.0,
-    };
-    let precision = params.precision;
-    let edge_value = |raw: f64| {
-        let v = match input {
-            VrInput::Points { .. } if eps > 0.0 => (raw + eps).sqrt(),
-            _ => input.length(raw),
-        };
-        precision.round(v)
-    };
+    let rule = EdgeRule::new(input, params)?;
+    let threshold = rule.threshold;
+    let edge_value = |raw: f64| rule.value(raw);
     let n = input.n_points();
     // A simplex has at most n vertices, so larger dimensions would only be empty.
     let params = &VrParams {
@@ -446,7 +484,7 @@ pub fn vr_filtration(input: &VrInput, params: &VrParams, interrupt: &Interrupt) 
         })
         .collect::<Result<_>>()?;
 
-    let vertex_value = precision.round(eps.sqrt());
+    let vertex_value = rule.vertex_value();
     let mut blocks = vec![LexBlock {
         vertices: (0..n as u32).collect(),
         values: vec![vertex_value; n],

@@ -8,6 +8,7 @@
 
 mod canonical;
 mod clearing;
+pub mod implicit_vr;
 mod union_find;
 
 use std::ops::Range;
