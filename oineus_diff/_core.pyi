@@ -15,6 +15,7 @@ __all__ = [
     "freudenthal_filtration",
     "index_diagrams",
     "vr_filtration",
+    "vr_persistence",
 ]
 
 @final
@@ -60,6 +61,25 @@ def vr_filtration(
     n_threads: int,
 ) -> Filtration:
     """Build a Vietoris-Rips filtration from a contiguous float64 array."""
+
+def vr_persistence(
+    data: npt.NDArray[np.float64],
+    from_pwdists: bool,
+    max_dim: int,
+    max_diameter: float | None,
+    eps: float,
+    single_precision: bool,
+    include_inf_points: bool,
+    n_threads: int,
+) -> list[
+    tuple[
+        npt.NDArray[np.int64],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.float64],
+    ]
+]:
+    """Per dimension: birth and death critical edges and values, without building the complex."""
 
 def freudenthal_filtration(
     data: npt.NDArray[np.float64], negate: bool, wrap: bool, max_dim: int, n_threads: int

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as _np
@@ -47,10 +48,13 @@ class DiffFiltration:
     graph.
     """
 
-    __slots__ = ("_handle", "_values", "_input_shape")
-    _handle: _core.Filtration
-    _values: _torch.Tensor
+    __slots__ = ("_core_handle", "_values", "_input_shape", "_vr_source")
+    _core_handle: _core.Filtration | None
+    _values: _torch.Tensor | None
     _input_shape: tuple[int, ...]
+    # Vietoris-Rips: the arguments the complex is built from when something first needs it
+    # (values, cells, critical sets); diagrams alone never build it (see persistence_diagram).
+    _vr_source: _VrSource | None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("DiffFiltration has no public constructor; use a builder such as vr_filtration")
@@ -60,10 +64,44 @@ class DiffFiltration:
         cls, core: _core.Filtration, values: _torch.Tensor, input_shape: tuple[int, ...]
     ) -> DiffFiltration:
         fil = object.__new__(cls)
-        object.__setattr__(fil, "_handle", core)
+        object.__setattr__(fil, "_core_handle", core)
         object.__setattr__(fil, "_values", values)
         object.__setattr__(fil, "_input_shape", input_shape)
+        object.__setattr__(fil, "_vr_source", None)
         return fil
+
+    @classmethod
+    def _create_vr(cls, source: _VrSource) -> DiffFiltration:
+        fil = object.__new__(cls)
+        object.__setattr__(fil, "_core_handle", None)
+        object.__setattr__(fil, "_values", None)
+        object.__setattr__(fil, "_input_shape", tuple(source.tensor.shape))
+        object.__setattr__(fil, "_vr_source", source)
+        return fil
+
+    @property
+    def _handle(self) -> _core.Filtration:
+        """The core filtration, built on first use for Vietoris-Rips."""
+        if self._core_handle is None:
+            source = self._vr_source
+            assert source is not None, "only Vietoris-Rips filtrations are built lazily"
+            core = _core.vr_filtration(
+                source.array,
+                source.from_pwdists,
+                source.max_dim,
+                source.max_diameter,
+                source.eps,
+                source.dtype == _torch.float32,
+                source.n_threads,
+            )
+            object.__setattr__(self, "_core_handle", core)
+            return core
+        return self._core_handle
+
+    @property
+    def _is_built(self) -> bool:
+        """Whether the cells exist (always, except for a Vietoris-Rips filtration not yet used)."""
+        return self._core_handle is not None
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"DiffFiltration is immutable; cannot set {name!r}")
@@ -74,17 +112,23 @@ class DiffFiltration:
     @property
     def values(self) -> _torch.Tensor:
         """The cell values in sid order (see the class docstring)."""
+        if self._values is None:
+            source = self._vr_source
+            assert source is not None, "only Vietoris-Rips values are formed lazily"
+            values = _vr_values(self._handle, source.tensor, source.dtype, source.from_pwdists, source.eps)
+            object.__setattr__(self, "_values", values)
+            return values
         return self._values
 
     @property
     def kind(self) -> str:
         """The builder's name."""
-        return self._handle.kind()
+        return "vr" if self._vr_source is not None else self._handle.kind()
 
     @property
     def negate(self) -> bool:
         """Whether comparisons are reversed."""
-        return self._handle.negate()
+        return False if self._vr_source is not None else self._handle.negate()
 
     @property
     def max_dim(self) -> int:
@@ -94,12 +138,12 @@ class DiffFiltration:
     @property
     def dtype(self) -> _torch.dtype:
         """The dtype of ``values``."""
-        return self._values.dtype
+        return self._vr_source.dtype if self._vr_source is not None else self.values.dtype
 
     @property
     def device(self) -> _torch.device:
         """The device of ``values``."""
-        return self._values.device
+        return self._vr_source.tensor.device if self._vr_source is not None else self.values.device
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -287,6 +331,10 @@ def vr_filtration(
     filtration dtype, exactly those used to sort and to drop zero-persistence pairs. Values are
     piecewise differentiable: where two edges tie for longest, the critical-edge rule picks one.
 
+    The complex is built when first needed (``values``, ``len``, cells, critical sets), so a
+    ``MemoryError`` for an oversized complex surfaces there. :func:`persistence_diagram` does not
+    need it for dgm-loss diagrams.
+
     References
     ----------
     Zomorodian, A. (2010). Fast construction of the Vietoris-Rips complex. Computers & Graphics
@@ -331,18 +379,69 @@ def vr_filtration(
         _check_pwdists(array)
     else:
         array = _v.detached_float64(tensor, "data")
-    dtype = _v.filtration_dtype(tensor)
-    core = _core.vr_filtration(
-        array,
-        from_pwdists,
-        max_dim,
-        None if max_diameter < 0 else max_diameter,
-        0.0 if from_pwdists else eps,
-        dtype == _torch.float32,
-        n_threads,
+    source = _VrSource(
+        array=array,
+        from_pwdists=from_pwdists,
+        max_dim=max_dim,
+        max_diameter=None if max_diameter < 0 else max_diameter,
+        eps=0.0 if from_pwdists else eps,
+        n_threads=n_threads,
+        tensor=tensor,
+        dtype=_v.filtration_dtype(tensor),
     )
-    values = _vr_values(core, tensor, dtype, from_pwdists, eps)
-    return DiffFiltration._create(core, values, tuple(tensor.shape))
+    return DiffFiltration._create_vr(source)
+
+
+@dataclass(frozen=True)
+class _VrSource:
+    """What a Vietoris-Rips filtration is built from: the validated arguments and the tensor."""
+
+    array: _np.ndarray
+    from_pwdists: bool
+    max_dim: int
+    max_diameter: float | None
+    eps: float
+    n_threads: int
+    tensor: _torch.Tensor
+    dtype: _torch.dtype
+
+    def diagrams(self, include_inf_points: bool) -> list[_torch.Tensor]:
+        """Compute the diagrams without the complex, each point read off its critical edges."""
+        dgms = _core.vr_persistence(
+            self.array,
+            self.from_pwdists,
+            self.max_dim,
+            self.max_diameter,
+            self.eps,
+            self.dtype == _torch.float32,
+            include_inf_points,
+            self.n_threads,
+        )
+        return [self._points(*dgm) for dgm in dgms]
+
+    def _points(
+        self,
+        birth_edges: _np.ndarray,
+        death_edges: _np.ndarray,
+        birth_values: _np.ndarray,
+        death_values: _np.ndarray,
+    ) -> _torch.Tensor:
+        device = self.tensor.device
+        exact = _torch.from_numpy(_np.stack([birth_values, death_values], axis=1)).to(device, self.dtype)
+        if not (self.tensor.requires_grad and self.tensor.is_floating_point()):
+            return exact
+        edges = _torch.from_numpy(_np.stack([birth_edges, death_edges], axis=1).reshape(-1, 2)).to(device)
+        # Vertices (x == y) and essential deaths (-1) are constants; the rest are edge values.
+        variable = (edges[:, 0] != edges[:, 1]).reshape(-1, 2)
+        edges = edges.clamp(min=0)
+        source = self.tensor.to(self.dtype)
+        if self.from_pwdists:
+            # Entry [x, y] with x > y, exactly as the filtration's values read it.
+            formula = source[edges[:, 0], edges[:, 1]].reshape(-1, 2)
+            return _torch.where(variable, formula, exact)
+        lengths = _geometry.edge_lengths(source, edges, self.eps).reshape(-1, 2)
+        # The core's numbers, with the derivative of the length formula (see _vr_values).
+        return _torch.where(variable, exact + (lengths - lengths.detach()), exact)
 
 
 def _vr_values(

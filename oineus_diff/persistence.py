@@ -7,7 +7,7 @@ autograd differentiates it with the pairing held fixed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as _np
@@ -56,7 +56,7 @@ class PersistenceDiagrams(Mapping[int, _torch.Tensor]):
     def __init__(
         self,
         tensors: list[_torch.Tensor],
-        index_pairs: list[_np.ndarray],
+        index_pairs: list[_np.ndarray] | Callable[[], list[_np.ndarray]],
         *,
         dualize: bool,
         gradient_method: str,
@@ -130,7 +130,10 @@ class PersistenceDiagrams(Mapping[int, _torch.Tensor]):
 
         The rows are in the same order as ``self[dim]``; essential rows have death index −1.
         """
-        return self._index_pairs[self._check_dim(dim)].copy()
+        dim = self._check_dim(dim)
+        if callable(self._index_pairs):
+            self._index_pairs = self._index_pairs()
+        return self._index_pairs[dim].copy()
 
     index_diagram_in_dimension = index_pairs
 
@@ -139,15 +142,20 @@ class PersistenceDiagrams(Mapping[int, _torch.Tensor]):
         return f"PersistenceDiagrams({{{sizes}}}, gradient_method={self.gradient_method!r})"
 
 
-def _check_dims_to_backprop(dims: Any, max_dim: int) -> None:
+def _check_dims_to_backprop(dims: Any, max_dim: int | None) -> list[int] | None:
+    """Check the types (and, given ``max_dim``, the range) of ``dims_to_backprop``; return a list."""
     if dims is None:
-        return
+        return None
     if not isinstance(dims, Iterable):
         raise TypeError(f"dims_to_backprop must be None or an iterable of ints; got {type(dims).__name__}")
+    dims = list(dims)
     for d in dims:
         d = _v.check_int(d, "dims_to_backprop")
+        if max_dim is None:
+            continue
         if not 0 <= d <= max_dim:
             raise ValueError(f"dims_to_backprop entries must lie in 0 … {max_dim}; got {d}")
+    return dims
 
 
 def persistence_diagram(
@@ -215,6 +223,14 @@ def persistence_diagram(
     smooth: the pairing changes where values cross, and at exact ties the filtration order
     (emission index) decides. Double backward works (``create_graph=True``).
 
+    **Vietoris-Rips without the complex.** A Vietoris-Rips filtration builds its cells only when
+    something needs them (``fil.values``, cells, critical sets). Until then, dgm-loss diagrams
+    (``dualize`` not ``False``) are computed without the complex, and each point is formed from
+    the input through its two critical edges: the numbers and the gradient reaching the input
+    are those of the gather above, but the graph does not pass through ``fil.values``. Read
+    ``fil.values`` before calling this function to differentiate with respect to the values.
+    ``index_pairs`` then builds the complex on its first call.
+
     References
     ----------
     Edelsbrunner, H., Letscher, D., Zomorodian, A. (2002). Topological persistence and
@@ -241,16 +257,34 @@ def persistence_diagram(
     _v.check_positive_finite(step_size, "step_size")
     ConflictStrategy._parse(conflict_strategy, "conflict_strategy")
     n_threads = _v.check_n_threads(n_threads)
-    _check_dims_to_backprop(dims_to_backprop, fil.max_dim)
+    if dualize is None:
+        dualize = fil.kind == "vr"
+    # A Vietoris-Rips filtration whose complex is not built yet gets its dgm-loss diagrams
+    # without it, and learns its max_dim from them (dims_to_backprop is checked below).
+    implicit = fil._vr_source is not None and not fil._is_built and dualize and gradient_method == "dgm-loss"
+    dims_to_backprop = _check_dims_to_backprop(dims_to_backprop, None if implicit else fil.max_dim)
     if gradient_method == "crit-sets":
         raise NotImplementedError(
             "gradient_method='crit-sets' is not implemented in this version of oineus_diff; "
             "use gradient_method='dgm-loss'"
         )
-    if dualize is None:
-        dualize = fil.kind == "vr"
-    index_pairs = _core.index_diagrams(fil._handle, dualize, include_inf_points, n_threads)
-    tensors = [_gather_diagram(fil, pairs) for pairs in index_pairs]
+    index_pairs: list[_np.ndarray] | Callable[[], list[_np.ndarray]]
+    if implicit:
+        assert fil._vr_source is not None
+        # Vietoris-Rips without its complex: the core reduces cohomology implicitly and reports
+        # each point's critical edges; the sids are found only if index_pairs is asked for.
+        tensors = fil._vr_source.diagrams(include_inf_points)
+        dualize_now = dualize
+
+        def index_pairs() -> list[_np.ndarray]:
+            return _core.index_diagrams(fil._handle, dualize_now, include_inf_points, n_threads)
+
+    else:
+        index_pairs = _core.index_diagrams(fil._handle, dualize, include_inf_points, n_threads)
+        tensors = [_gather_diagram(fil, pairs) for pairs in index_pairs]
+    # The filtration's max_dim is its number of diagram dimensions, known now without building
+    # a lazy Vietoris-Rips complex.
+    _check_dims_to_backprop(dims_to_backprop, len(tensors))
     return PersistenceDiagrams(
         tensors,
         index_pairs,

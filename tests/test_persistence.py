@@ -374,6 +374,7 @@ def test_backward_twice_with_retain_graph_accumulates():
 def test_essential_death_gradient_is_dropped_even_if_nan():
     pts = random_cloud(4, n=12).requires_grad_(True)
     fil = od.vr_filtration(pts, max_dim=2)
+    _ = fil.values  # read first, so that the diagrams are gathered from the values
     dgms = od.persistence_diagram(fil, include_inf_points=True)
     essential = torch.from_numpy(dgms.index_pairs(0)[:, 1] == -1)
     assert essential.sum() == 1
@@ -390,6 +391,7 @@ def test_essential_death_gradient_is_dropped_even_if_nan():
 def test_dgm_loss_gradient_on_values_is_scatter_of_upstream():
     pts = random_cloud(5, n=15).requires_grad_(True)
     fil = od.vr_filtration(pts, max_dim=2)
+    _ = fil.values  # read first, so that the diagrams are gathered from the values
     dgms = od.persistence_diagram(fil, include_inf_points=True)
     upstreams = {
         d: torch.randn(dgms[d].shape, dtype=torch.float64, generator=torch.Generator().manual_seed(d))
@@ -501,6 +503,7 @@ def test_spec_determinism_vector_48_points(include_inf_points):
     # SPEC §10.7: bitwise equal for n_threads in {1, 2, 4, 8} and both dualize values.
     pts = random_cloud(48, n=48, d=3).requires_grad_(True)
     fil = od.vr_filtration(pts, max_dim=2)
+    _ = fil.values  # read first, so that the diagrams are gathered from the values
     weights = {}
     reference = None
     for n_threads in (1, 2, 4, 8):

@@ -139,25 +139,32 @@ def test_ctrl_c_stops_a_core_spin():
 
 
 def test_ctrl_c_stops_a_long_vr_construction():
-    # About 2e7 simplices: several seconds of work here.
+    # About 2e7 simplices: several seconds of work here. The complex is built when first needed.
     elapsed, rc, err = interrupt_child(
         """
         import numpy as np, oineus_diff as od
         points = np.random.default_rng(0).random((150, 3))
         """,
-        "od.vr_filtration(points, max_dim=3, max_diameter=float('inf'))",
+        "len(od.vr_filtration(points, max_dim=3, max_diameter=float('inf')))",
     )
     assert_interrupted(elapsed, rc, err)
     assert "vr_filtration" in err
 
 
-def test_ctrl_c_stops_a_long_persistence_computation():
-    # About 4e6 simplices: the reduction alone takes several seconds here.
+@pytest.mark.parametrize("n_points", [100, 400])
+def test_ctrl_c_stops_a_long_persistence_computation(n_points):
+    # 100 points: the explicit complex (about 4e6 simplices) and its reduction take seconds.
+    # 400 points: the implicit reduction of about 1e7 triangles takes seconds too.
+    fil_setup = (
+        "fil = od.vr_filtration(points, max_dim=3, max_diameter=float('inf')); len(fil)"
+        if n_points == 100
+        else "fil = od.vr_filtration(points, max_dim=3, max_diameter=float('inf'))"
+    )
     elapsed, rc, err = interrupt_child(
-        """
+        f"""
         import numpy as np, oineus_diff as od
-        points = np.random.default_rng(0).random((100, 3))
-        fil = od.vr_filtration(points, max_dim=3, max_diameter=float('inf'))
+        points = np.random.default_rng(0).random(({n_points}, 3))
+        {fil_setup}
         """,
         "od.persistence_diagram(fil)",
         delay_s=0.5,

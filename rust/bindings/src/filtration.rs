@@ -6,6 +6,7 @@ use oineus_diff_core::filtration::freudenthal::{freudenthal_filtration as core_f
 use oineus_diff_core::filtration::vr::{vr_filtration as core_vr, VrInput, VrParams};
 use oineus_diff_core::filtration::{Filtration, Precision};
 use oineus_diff_core::matrix::BoundaryOracle;
+use oineus_diff_core::reduction::implicit_vr;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -138,6 +139,90 @@ pub fn vr_filtration(
     let values = data
         .as_slice()
         .map_err(|_| PyValueError::new_err("data must be C-contiguous"))?;
+    let (input, params) = vr_arguments(
+        values,
+        &shape,
+        from_pwdists,
+        max_dim,
+        max_diameter,
+        eps,
+        single_precision,
+    );
+    let inner = runtime::run(py, n_threads, |interrupt| core_vr(&input, &params, interrupt))?;
+    Ok(PyFiltration { inner })
+}
+
+/// One diagram dimension of [`vr_persistence`]: birth and death critical edges (int64 (n, 2),
+/// −1 for an essential death) and values (float64, inf for an essential death).
+type VrDiagram<'py> = (
+    Bound<'py, PyArray2<i64>>,
+    Bound<'py, PyArray2<i64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+);
+
+/// The diagrams of the Vietoris-Rips filtration `vr_filtration` would build, computed without it.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (data, from_pwdists, max_dim, max_diameter, eps, single_precision, include_inf_points, n_threads))]
+pub fn vr_persistence<'py>(
+    py: Python<'py>,
+    data: PyReadonlyArray2<'py, f64>,
+    from_pwdists: bool,
+    max_dim: usize,
+    max_diameter: Option<f64>,
+    eps: f64,
+    single_precision: bool,
+    include_inf_points: bool,
+    n_threads: usize,
+) -> PyResult<Vec<VrDiagram<'py>>> {
+    let shape = data.shape().to_vec();
+    let values = data
+        .as_slice()
+        .map_err(|_| PyValueError::new_err("data must be C-contiguous"))?;
+    let (input, params) = vr_arguments(
+        values,
+        &shape,
+        from_pwdists,
+        max_dim,
+        max_diameter,
+        eps,
+        single_precision,
+    );
+    let dgms = runtime::run(py, n_threads, |interrupt| {
+        implicit_vr::vr_persistence(&input, &params, include_inf_points, interrupt)
+    })?;
+    let edges = |rows: Vec<[u32; 2]>| -> PyResult<Bound<'py, PyArray2<i64>>> {
+        let n = rows.len();
+        let flat: Vec<i64> = rows
+            .into_iter()
+            .flatten()
+            .map(|v| if v == implicit_vr::NO_DEATH { -1 } else { i64::from(v) })
+            .collect();
+        PyArray1::from_vec(py, flat).reshape([n, 2])
+    };
+    dgms.dims
+        .into_iter()
+        .map(|dgm| {
+            Ok((
+                edges(dgm.birth_edges)?,
+                edges(dgm.death_edges)?,
+                PyArray1::from_vec(py, dgm.birth_values),
+                PyArray1::from_vec(py, dgm.death_values),
+            ))
+        })
+        .collect()
+}
+
+fn vr_arguments<'a>(
+    values: &'a [f64],
+    shape: &[usize],
+    from_pwdists: bool,
+    max_dim: usize,
+    max_diameter: Option<f64>,
+    eps: f64,
+    single_precision: bool,
+) -> (VrInput<'a>, VrParams) {
     let input = if from_pwdists {
         VrInput::Distances {
             matrix: values,
@@ -161,8 +246,7 @@ pub fn vr_filtration(
         eps,
         precision,
     };
-    let inner = runtime::run(py, n_threads, |interrupt| core_vr(&input, &params, interrupt))?;
-    Ok(PyFiltration { inner })
+    (input, params)
 }
 
 fn grid_input<'a>(data: &'a PyReadonlyArrayDyn<'_, f64>) -> PyResult<(&'a [f64], Vec<usize>)> {

@@ -37,6 +37,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<filtration::PyFiltration>()?;
     m.add_function(wrap_pyfunction!(filtration::vr_filtration, m)?)?;
+    m.add_function(wrap_pyfunction!(filtration::vr_persistence, m)?)?;
     m.add_function(wrap_pyfunction!(filtration::freudenthal_filtration, m)?)?;
     m.add_function(wrap_pyfunction!(filtration::cube_filtration, m)?)?;
     m.add_function(wrap_pyfunction!(persistence::index_diagrams, m)?)?;
