@@ -228,21 +228,32 @@ def test_import_does_not_import_matplotlib_and_prints_nothing():
 
 def test_public_names_are_exactly_the_exported_api():
     public = {name for name in dir(od) if not name.startswith("_")} - {
+        "distances",
         "errors",
         "filtrations",
         "optimizer",
         "persistence",
     }
     assert set(od.__all__) == {
+        "BottleneckMatching",
         "ConflictStrategy",
         "DenoiseStrategy",
+        "DiagramMatching",
         "DiffFiltration",
         "PersistenceDiagrams",
         "__version__",
+        "bottleneck_distance",
+        "bottleneck_matching",
         "cube_filtration",
         "freudenthal_filtration",
         "persistence_diagram",
+        "point_to_diagonal",
+        "sliced_wasserstein_distance",
+        "sliced_wasserstein_distance_diag_corrected",
         "vr_filtration",
+        "wasserstein_cost",
+        "wasserstein_distance",
+        "wasserstein_matching",
     }
     assert public == set(od.__all__) - {"__version__"}
     assert isinstance(od.__version__, str) and od.__version__
