@@ -166,6 +166,22 @@ def test_ctrl_c_stops_a_long_persistence_computation():
     assert "persistence_diagram" in err
 
 
+def test_ctrl_c_stops_a_long_wasserstein_matching():
+    # Two diagrams of 2e4 points at delta = 1e-4: several seconds of auction here.
+    elapsed, rc, err = interrupt_child(
+        """
+        import numpy as np, oineus_diff as od
+        rng = np.random.default_rng(0)
+        a, b = rng.random((2, 20000, 2))
+        a[:, 1] += a[:, 0]
+        b[:, 1] += b[:, 0]
+        """,
+        "od.wasserstein_distance(a, b, q=2, delta=1e-4)",
+    )
+    assert_interrupted(elapsed, rc, err)
+    assert "wasserstein_distance" in err
+
+
 # ---------------------------------------------------------------------------------------------
 # (3) silence
 # ---------------------------------------------------------------------------------------------
