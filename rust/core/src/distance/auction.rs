@@ -199,11 +199,21 @@ pub(super) fn auction(
     let mut epsilon = scale / 4.0;
     let mut queue = std::collections::VecDeque::with_capacity(n);
     let mut n_bids = 0usize;
+    // Per bidder, the value (cost + price) of its best item at the end of the last phase.
+    let mut best_values: Vec<f64> = Vec::new();
+    queue.extend(0..n as u32);
     loop {
-        state.item_of.fill(NONE);
-        state.bidder_of.fill(NONE);
-        queue.clear();
-        queue.extend(0..n as u32);
+        // Warm start: a bidder keeps its item while it stays within epsilon of its best item
+        // (epsilon-complementary slackness); the auction converges from any such partial
+        // assignment, and most bidders keep their items once prices have settled.
+        for (bidder, &best) in best_values.iter().enumerate() {
+            let item = state.item_of[bidder] as usize;
+            if state.cost(bidder, item) + state.price(item) > best + epsilon {
+                state.item_of[bidder] = NONE;
+                state.bidder_of[item] = NONE;
+                queue.push_back(bidder as u32);
+            }
+        }
         while let Some(bidder) = queue.pop_front() {
             n_bids += 1;
             if n_bids % BIDS_PER_CHECK == 0 {
@@ -237,8 +247,8 @@ pub(super) fn auction(
         if quick_bound > 0.0 && cost <= target * quick_bound {
             break;
         }
-        let dual: f64 =
-            (0..n).map(|i| state.best_items(i).value).sum::<f64>() - (0..n).map(|item| state.price(item)).sum::<f64>();
+        best_values = (0..n).map(|i| state.best_items(i).value).collect();
+        let dual: f64 = best_values.iter().sum::<f64>() - (0..n).map(|item| state.price(item)).sum::<f64>();
         if dual > 0.0 && cost <= target * dual {
             break;
         }
