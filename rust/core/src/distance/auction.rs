@@ -227,7 +227,13 @@ pub(super) fn auction(
             } else {
                 0.0
             };
-            let price = state.price(item) + increment + epsilon;
+            let old_price = state.price(item);
+            let mut price = old_price + increment + epsilon;
+            if price <= old_price {
+                // Epsilon fell below the precision of the price: step to a larger float anyway,
+                // so that every bid makes progress.
+                price = old_price + (old_price.abs() * 4.0 * f64::EPSILON).max(f64::MIN_POSITIVE);
+            }
             state.set_price(item, price);
             let previous = state.bidder_of[item];
             state.bidder_of[item] = bidder as u32;
@@ -238,7 +244,9 @@ pub(super) fn auction(
             }
         }
         let cost: f64 = (0..n).map(|i| state.cost(i, state.item_of[i] as usize)).sum();
-        if cost == 0.0 || epsilon < scale * f64::EPSILON {
+        // Below this epsilon, float64 prices no longer resolve cost differences: stop with the
+        // current matching.
+        if cost == 0.0 || epsilon < scale * 1e-13 {
             break;
         }
         // Epsilon-complementary slackness bounds the gap by n * epsilon; when that is not
