@@ -403,3 +403,13 @@ def test_cuda_inputs_stay_on_device_and_mixed_devices_raise():
         a.grad = None
     with pytest.raises(ValueError, match="same device"):
         od.wasserstein_cost(a, torch.tensor(B))
+
+
+def test_coordinates_whose_distances_overflow_raise_value_error():
+    for call in (
+        lambda: od.wasserstein_distance([[-1e308, 0.0]], [[0.0, 1e308]]),
+        lambda: od.bottleneck_distance([[-1e308, 0.0]], [[0.0, 1e308]], delta=0),
+        lambda: od.wasserstein_cost([[-1e308, 0.0]], [[0.0, 1e308]]),
+    ):
+        with pytest.raises(ValueError, match="dgm_1 and dgm_2 span"):
+            call()

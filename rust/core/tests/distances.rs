@@ -111,3 +111,16 @@ fn nan_coordinates_and_bad_parameters_are_errors() {
     }
     assert!(bottleneck_matching(&A, &B, -1.0, false, &Interrupt::never()).is_err());
 }
+
+#[test]
+fn coordinates_whose_distances_overflow_are_an_error() {
+    let far: [Point; 2] = [[-1e308, 0.0], [0.0, 1e308]];
+    let w = wasserstein_matching(&far, &B, 1.0, 0.01, INF, false, &Interrupt::never());
+    assert!(matches!(w, Err(Error::InvalidParameter { name: "dgm_1", .. })));
+    let b = bottleneck_matching(&far, &B, 0.0, false, &Interrupt::never());
+    assert!(matches!(b, Err(Error::InvalidParameter { name: "dgm_1", .. })));
+    // Large but representable costs are fine.
+    let big: [Point; 1] = [[0.0, 1e100]];
+    let m = wasserstein_matching(&big, &[], 3.0, 0.01, INF, false, &Interrupt::never()).unwrap();
+    assert_eq!(m.cost, 5e99f64.powf(3.0));
+}

@@ -16,7 +16,7 @@
 //! radius stays valid at every larger one, so it seeds the next test.
 
 use super::kdtree::{linf, BestTwo, KdTree};
-use super::{essential_matching, Family, GroundCost, Matching, Point, SplitDiagram};
+use super::{check_extent, essential_matching, Family, GroundCost, Matching, Point, SplitDiagram};
 use crate::error::{Error, Result};
 use crate::interrupt::Interrupt;
 
@@ -426,8 +426,9 @@ impl Problem<'_> {
 /// count.
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] for a negative or NaN `delta` or (with `include_essential`)
-/// essential families of different sizes; [`Error::NonFiniteValue`] for NaN coordinates;
+/// [`Error::InvalidParameter`] for a negative or NaN `delta`, coordinates so far apart that
+/// lengths overflow float64, or (with `include_essential`) essential families of different
+/// sizes; [`Error::NonFiniteValue`] for NaN coordinates;
 /// [`Error::Interrupted`] when cancelled.
 ///
 /// # Examples
@@ -462,6 +463,14 @@ pub fn bottleneck_matching(
     };
     let pa: Vec<Point> = split_a.finite.iter().map(|&i| a[i]).collect();
     let pb: Vec<Point> = split_b.finite.iter().map(|&i| b[i]).collect();
+    check_extent(
+        &pa,
+        &pb,
+        &GroundCost {
+            internal_p: f64::INFINITY,
+            q: 1.0,
+        },
+    )?;
     let problem = Problem {
         a: &pa,
         b: &pb,

@@ -255,6 +255,26 @@ pub fn essential_matching(
     Ok(result)
 }
 
+/// Reject finite points so far apart that their distances (raised to q) overflow float64.
+fn check_extent(pa: &[Point], pb: &[Point], metric: &GroundCost) -> Result<()> {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &x in pa.iter().chain(pb).flatten() {
+        lo = lo.min(x);
+        hi = hi.max(x);
+    }
+    let extent = hi - lo;
+    let n = (pa.len() + pb.len()) as f64;
+    if lo <= hi && !(metric.pow(metric.norm(extent, extent)) * n).is_finite() {
+        return Err(Error::InvalidParameter {
+            name: "dgm_1",
+            reason: format!(
+                "the finite coordinates of dgm_1 and dgm_2 span [{lo:e}, {hi:e}], so matching costs overflow float64"
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Check the auction parameters.
 fn check_wasserstein_params(q: f64, delta: f64, internal_p: f64) -> Result<()> {
     if !(q.is_finite() && q >= 1.0) {
@@ -286,8 +306,9 @@ fn check_wasserstein_params(q: f64, delta: f64, internal_p: f64) -> Result<()> {
 /// matched per family by sorted rank and their costs |a_fin − b_fin|^q are added.
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] for q < 1, delta ≤ 0, internal_p < 1, or (with
-/// `include_essential`) essential families of different sizes; [`Error::NonFiniteValue`] for
+/// [`Error::InvalidParameter`] for q < 1, delta ≤ 0, internal_p < 1, coordinates so far apart
+/// that costs overflow float64, or (with `include_essential`) essential families of different
+/// sizes; [`Error::NonFiniteValue`] for
 /// NaN coordinates; [`Error::Interrupted`] when cancelled.
 ///
 /// # Performance
@@ -325,6 +346,7 @@ pub fn wasserstein_matching(
     };
     let pa: Vec<Point> = split_a.finite.iter().map(|&i| a[i]).collect();
     let pb: Vec<Point> = split_b.finite.iter().map(|&i| b[i]).collect();
+    check_extent(&pa, &pb, &metric)?;
     let assignment = auction::auction(&pa, &pb, metric, delta, interrupt)?;
     let mut matching = Matching {
         essential,
