@@ -66,6 +66,7 @@ struct Problem<'a> {
     b: &'a [Point],
     diagonal_a: Vec<f64>,
     diagonal_b: Vec<f64>,
+    tree_a: KdTree,
     tree_b: KdTree,
     interrupt: &'a Interrupt<'a>,
 }
@@ -92,20 +93,68 @@ impl Problem<'_> {
         self.b.len()
     }
 
-    fn graph(&self, r: f64) -> Result<Graph> {
-        let (n_a, n_b) = (self.n_a(), self.n_b());
-        let mut offsets = Vec::with_capacity(n_a + n_b + 1);
-        let mut targets = Vec::new();
-        offsets.push(0);
+    /// Call `f(i, j, length)` on the useful edges of length ≤ r with length < δ(a_i), the length
+    /// from a_i to the diagonal, in the order of i.
+    ///
+    /// An edge a_i ↔ b_j with length ≥ max(δ(a_i), δ(b_j)) is never needed: matching both points
+    /// to the diagonal instead uses two edges no longer than it (and the two projections pair
+    /// at 0), so every threshold graph keeps a perfect matching without it. Dropping these
+    /// edges keeps the graphs sparse where most points lie near the diagonal.
+    fn edges_from_a(&self, r: f64, mut f: impl FnMut(usize, usize, f64)) -> Result<()> {
         for (i, &p) in self.a.iter().enumerate() {
             if i % 1024 == 0 {
                 self.interrupt.check()?;
             }
-            self.tree_b.for_each_within(p, r, |j| targets.push(j as u32));
-            if self.diagonal_a[i] <= r {
-                targets.push((n_b + i) as u32);
+            let reach = self.diagonal_a[i];
+            self.tree_b.for_each_within(p, r.min(reach), |j| {
+                let d = linf(p, self.b[j]);
+                if d < reach {
+                    f(i, j, d);
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// The other useful edges of length ≤ r: δ(a_i) ≤ length < δ(b_j), found from b_j among
+    /// the points of `a` closer to the diagonal than b_j (the k-d tree of `a` is weighted by δ).
+    fn edges_from_b(&self, r: f64, mut f: impl FnMut(usize, usize, f64)) -> Result<()> {
+        for (j, &p) in self.b.iter().enumerate() {
+            if j % 1024 == 0 {
+                self.interrupt.check()?;
             }
-            offsets.push(targets.len());
+            let reach = self.diagonal_b[j];
+            self.tree_a.for_each_within_below(p, r.min(reach), reach, |i| {
+                let d = linf(self.a[i], p);
+                if d < reach && d >= self.diagonal_a[i] {
+                    f(i, j, d);
+                }
+            });
+        }
+        Ok(())
+    }
+
+    fn graph(&self, r: f64) -> Result<Graph> {
+        let (n_a, n_b) = (self.n_a(), self.n_b());
+        // The few edges found from `b`, grouped by their `a` end (a stable sort keeps j order).
+        let mut from_b: Vec<(u32, u32)> = Vec::new();
+        self.edges_from_b(r, |i, j, _| from_b.push((i as u32, j as u32)))?;
+        from_b.sort_by_key(|&(i, _)| i);
+        let mut offsets = Vec::with_capacity(n_a + n_b + 1);
+        let mut targets = Vec::new();
+        offsets.push(0);
+        let mut next = 0;
+        let mut row = 0;
+        self.edges_from_a(r, |i, j, _| {
+            while row < i {
+                self.close_row(row, r, &from_b, &mut next, &mut targets, &mut offsets);
+                row += 1;
+            }
+            targets.push(j as u32);
+        })?;
+        while row < n_a {
+            self.close_row(row, r, &from_b, &mut next, &mut targets, &mut offsets);
+            row += 1;
         }
         for j in 0..n_b {
             if self.diagonal_b[j] <= r {
@@ -114,6 +163,26 @@ impl Problem<'_> {
             offsets.push(targets.len());
         }
         Ok(Graph { offsets, targets })
+    }
+
+    /// Finish the row of a_i: its edges found from `b`, then its own projection.
+    fn close_row(
+        &self,
+        i: usize,
+        r: f64,
+        from_b: &[(u32, u32)],
+        next: &mut usize,
+        targets: &mut Vec<u32>,
+        offsets: &mut Vec<usize>,
+    ) {
+        while *next < from_b.len() && from_b[*next].0 as usize == i {
+            targets.push(from_b[*next].1);
+            *next += 1;
+        }
+        if self.diagonal_a[i] <= r {
+            targets.push((self.n_b() + i) as u32);
+        }
+        offsets.push(targets.len());
     }
 
     /// Grow `mates` to a maximum matching of the graph at radius `r` (Hopcroft-Karp); return
@@ -283,11 +352,12 @@ impl Problem<'_> {
 
     /// Each point travels at least to its nearest partner or to the diagonal.
     fn lower_bound(&self) -> f64 {
+        // `tree_a` is weighted by the diagonal lengths; nearest neighbours need weights 0.
+        let tree_a = KdTree::new(self.a);
         let linf_cost = GroundCost {
             internal_p: f64::INFINITY,
             q: 1.0,
         };
-        let tree_a = KdTree::new(self.a);
         let nearest = |tree: &KdTree, p: Point| {
             let mut best = BestTwo::EMPTY;
             tree.best_two(p, &linf_cost, &mut best);
@@ -306,8 +376,8 @@ impl Problem<'_> {
         from_a.chain(from_b).fold(0.0, f64::max)
     }
 
-    /// Every edge length in (lo, hi], sorted and deduplicated.
-    fn candidates(&self, lo: f64, hi: f64) -> Vec<f64> {
+    /// Every useful edge length in (lo, hi], sorted and deduplicated.
+    fn candidates(&self, lo: f64, hi: f64) -> Result<Vec<f64>> {
         let mut lengths: Vec<f64> = self
             .diagonal_a
             .iter()
@@ -315,17 +385,16 @@ impl Problem<'_> {
             .copied()
             .filter(|&d| d > lo && d <= hi)
             .collect();
-        for &p in self.a {
-            self.tree_b.for_each_within(p, hi, |j| {
-                let d = linf(p, self.b[j]);
-                if d > lo {
-                    lengths.push(d);
-                }
-            });
-        }
+        let mut push = |_: usize, _: usize, d: f64| {
+            if d > lo {
+                lengths.push(d);
+            }
+        };
+        self.edges_from_a(hi, &mut push)?;
+        self.edges_from_b(hi, &mut push)?;
         lengths.sort_by(f64::total_cmp);
         lengths.dedup();
-        lengths
+        Ok(lengths)
     }
 
     /// A bottleneck matching of the finite points, exact for delta = 0 and within a factor
@@ -388,7 +457,7 @@ impl Problem<'_> {
             return Ok(hi_mates);
         }
         // The answer is an edge length in (lo, hi]; the largest such length is feasible.
-        let lengths = self.candidates(lo, hi);
+        let lengths = self.candidates(lo, hi)?;
         if lengths.is_empty() {
             return Ok(hi_mates);
         }
@@ -471,11 +540,19 @@ pub fn bottleneck_matching(
             q: 1.0,
         },
     )?;
+    let diagonal_a: Vec<f64> = pa.iter().map(|&p| linf(p, projection(p))).collect();
     let problem = Problem {
         a: &pa,
         b: &pb,
-        diagonal_a: pa.iter().map(|&p| linf(p, projection(p))).collect(),
+        diagonal_a: diagonal_a.clone(),
         diagonal_b: pb.iter().map(|&p| linf(p, projection(p))).collect(),
+        tree_a: {
+            let mut tree = KdTree::new(&pa);
+            for (i, &d) in diagonal_a.iter().enumerate() {
+                tree.set_weight(i, d);
+            }
+            tree
+        },
         tree_b: KdTree::new(&pb),
         interrupt,
     };

@@ -201,7 +201,13 @@ impl KdTree {
     }
 
     /// Call `f` on every point p with max(|p − q|) ≤ r (L∞), in tree order.
-    pub(crate) fn for_each_within(&self, q: Point, r: f64, mut f: impl FnMut(usize)) {
+    pub(crate) fn for_each_within(&self, q: Point, r: f64, f: impl FnMut(usize)) {
+        self.for_each_within_below(q, r, f64::INFINITY, f);
+    }
+
+    /// Call `f` on every point p with max(|p − q|) ≤ r (L∞) and weight(p) < `bound`, in tree
+    /// order; subtrees whose minimum weight reaches `bound` are skipped.
+    pub(crate) fn for_each_within_below(&self, q: Point, r: f64, bound: f64, mut f: impl FnMut(usize)) {
         if self.nodes.is_empty() {
             return;
         }
@@ -213,12 +219,12 @@ impl KdTree {
             let node = &self.nodes[stack[top] as usize];
             let dx = (node.lo[0] - q[0]).max(q[0] - node.hi[0]);
             let dy = (node.lo[1] - q[1]).max(q[1] - node.hi[1]);
-            if dx > r || dy > r {
+            if dx > r || dy > r || node.min_weight >= bound {
                 continue;
             }
             if node.left == NONE {
                 for &i in &self.order[node.start as usize..node.end as usize] {
-                    if linf(q, self.points[i as usize]) <= r {
+                    if self.weights[i as usize] < bound && linf(q, self.points[i as usize]) <= r {
                         f(i as usize);
                     }
                 }
