@@ -13,6 +13,18 @@ torch.Size([30, 2])
 """
 
 from oineus_diff._core import __version__
+from oineus_diff.distances import (
+    BottleneckMatching,
+    DiagramMatching,
+    bottleneck_distance,
+    bottleneck_matching,
+    point_to_diagonal,
+    sliced_wasserstein_distance,
+    sliced_wasserstein_distance_diag_corrected,
+    wasserstein_cost,
+    wasserstein_distance,
+    wasserstein_matching,
+)
 from oineus_diff.filtrations import (
     DiffFiltration,
     cube_filtration,
@@ -23,13 +35,23 @@ from oineus_diff.optimizer import ConflictStrategy, DenoiseStrategy
 from oineus_diff.persistence import PersistenceDiagrams, persistence_diagram
 
 __all__ = [
+    "BottleneckMatching",
     "ConflictStrategy",
     "DenoiseStrategy",
+    "DiagramMatching",
     "DiffFiltration",
     "PersistenceDiagrams",
     "__version__",
+    "bottleneck_distance",
+    "bottleneck_matching",
     "cube_filtration",
     "freudenthal_filtration",
     "persistence_diagram",
+    "point_to_diagonal",
+    "sliced_wasserstein_distance",
+    "sliced_wasserstein_distance_diag_corrected",
     "vr_filtration",
+    "wasserstein_cost",
+    "wasserstein_distance",
+    "wasserstein_matching",
 ]

@@ -11,11 +11,13 @@ __all__ = [
     "__version__",
     "_panic_in_worker",
     "_spin_until_interrupted",
+    "bottleneck_matching",
     "cube_filtration",
     "freudenthal_filtration",
     "index_diagrams",
     "vr_filtration",
     "vr_persistence",
+    "wasserstein_matching",
 ]
 
 @final
@@ -95,6 +97,37 @@ def index_diagrams(
     fil: Filtration, dualize: bool, include_inf_points: bool, n_threads: int
 ) -> list[npt.NDArray[np.int64]]:
     """Per dimension 0 … max_dim − 1, an int64 (n, 2) array of [birth sid, death sid] rows."""
+
+_MatchingArrays = tuple[
+    npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], list[npt.NDArray[np.int64]]
+]
+
+def wasserstein_matching(
+    dgm_1: npt.NDArray[np.float64],
+    dgm_2: npt.NDArray[np.float64],
+    q: float,
+    delta: float,
+    internal_p: float,
+    include_essential: bool,
+) -> tuple[_MatchingArrays, float]:
+    """A (1 + delta)-approximate Wasserstein matching by auction: (matching arrays, cost)."""
+
+def bottleneck_matching(
+    dgm_1: npt.NDArray[np.float64],
+    dgm_2: npt.NDArray[np.float64],
+    delta: float,
+    include_essential: bool,
+) -> tuple[
+    _MatchingArrays,
+    float,
+    tuple[
+        npt.NDArray[np.int64],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.float64],
+        list[npt.NDArray[np.int64]],
+    ],
+]:
+    """A bottleneck matching: (matching arrays, distance, longest-edge arrays)."""
 
 def _panic_in_worker() -> None:
     """Panic inside a worker on purpose (tests the panic boundary)."""

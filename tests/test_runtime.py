@@ -173,6 +173,22 @@ def test_ctrl_c_stops_a_long_persistence_computation(n_points):
     assert "persistence_diagram" in err
 
 
+def test_ctrl_c_stops_a_long_wasserstein_matching():
+    # Two diagrams of 2e4 points at delta = 1e-4: several seconds of auction here.
+    elapsed, rc, err = interrupt_child(
+        """
+        import numpy as np, oineus_diff as od
+        rng = np.random.default_rng(0)
+        a, b = rng.random((2, 20000, 2))
+        a[:, 1] += a[:, 0]
+        b[:, 1] += b[:, 0]
+        """,
+        "od.wasserstein_distance(a, b, q=2, delta=1e-4)",
+    )
+    assert_interrupted(elapsed, rc, err)
+    assert "wasserstein_distance" in err
+
+
 # ---------------------------------------------------------------------------------------------
 # (3) silence
 # ---------------------------------------------------------------------------------------------
@@ -235,21 +251,32 @@ def test_import_does_not_import_matplotlib_and_prints_nothing():
 
 def test_public_names_are_exactly_the_exported_api():
     public = {name for name in dir(od) if not name.startswith("_")} - {
+        "distances",
         "errors",
         "filtrations",
         "optimizer",
         "persistence",
     }
     assert set(od.__all__) == {
+        "BottleneckMatching",
         "ConflictStrategy",
         "DenoiseStrategy",
+        "DiagramMatching",
         "DiffFiltration",
         "PersistenceDiagrams",
         "__version__",
+        "bottleneck_distance",
+        "bottleneck_matching",
         "cube_filtration",
         "freudenthal_filtration",
         "persistence_diagram",
+        "point_to_diagonal",
+        "sliced_wasserstein_distance",
+        "sliced_wasserstein_distance_diag_corrected",
         "vr_filtration",
+        "wasserstein_cost",
+        "wasserstein_distance",
+        "wasserstein_matching",
     }
     assert public == set(od.__all__) - {"__version__"}
     assert isinstance(od.__version__, str) and od.__version__

@@ -4,6 +4,7 @@
 //! releases the GIL around the core call and converts the result. Argument validation lives in
 //! the Python package; algorithms live in the core.
 
+mod distance;
 mod errors;
 mod filtration;
 mod persistence;
@@ -41,6 +42,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(filtration::freudenthal_filtration, m)?)?;
     m.add_function(wrap_pyfunction!(filtration::cube_filtration, m)?)?;
     m.add_function(wrap_pyfunction!(persistence::index_diagrams, m)?)?;
+    m.add_function(wrap_pyfunction!(distance::wasserstein_matching, m)?)?;
+    m.add_function(wrap_pyfunction!(distance::bottleneck_matching, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_in_worker, m)?)?;
     m.add_function(wrap_pyfunction!(_spin_until_interrupted, m)?)?;
     Ok(())

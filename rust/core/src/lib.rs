@@ -7,6 +7,7 @@
 //! - [`reduction`]: the canonical (ELZ) reduction with V; for pairs only, union-find for H0 and
 //!   clearing for the rest.
 //! - [`diagram`]: pairs to index diagrams, essential classes, zero-persistence pruning.
+//! - [`distance`]: Wasserstein (auction) and bottleneck matchings between diagrams.
 //! - [`Error`] and [`Interrupt`]: failures as values, and cooperative cancellation.
 //!
 //! Nothing here knows about Python; the `oineus_diff_py` crate wraps it.
@@ -34,6 +35,7 @@
 #![deny(missing_docs)]
 
 pub mod diagram;
+pub mod distance;
 mod error;
 pub mod filtration;
 mod interrupt;
