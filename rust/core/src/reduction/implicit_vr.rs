@@ -335,11 +335,23 @@ impl WorkingColumn {
         self.heads.clear();
     }
 
-    /// Add the coboundary of the simplex `vertices` worth `value`.
-    fn add_coboundary(&mut self, complex: &Complex, vertices: &[u32], value: f64) {
+    /// Add the entries of the coboundary of the simplex `vertices` (worth `value`) that are not
+    /// earlier than `from`.
+    ///
+    /// When a reduced column with pivot `from` is added simplex by simplex, the entries of its V
+    /// simplices' coboundaries earlier than its pivot cancel among themselves, so they need not
+    /// be stored.
+    fn add_coboundary(&mut self, complex: &Complex, vertices: &[u32], value: f64, from: Option<Key>) {
         let mut run = self.spare.pop().unwrap_or_default();
         run.clear();
-        complex.for_each_cofacet(vertices, value, |k| run.push(k));
+        match from {
+            None => complex.for_each_cofacet(vertices, value, |k| run.push(k)),
+            Some(pivot) => complex.for_each_cofacet(vertices, value, |k| {
+                if k >= pivot {
+                    run.push(k);
+                }
+            }),
+        }
         run.sort_unstable();
         if let Some(&first) = run.first() {
             self.heads.push(Reverse((first, self.runs.len() as u32)));
@@ -607,7 +619,7 @@ fn reduce_dimension(
             }
             Some(_) => {
                 working.clear();
-                working.add_coboundary(complex, &vertices, value);
+                working.add_coboundary(complex, &vertices, value, None);
                 let mut v_column = vec![code];
                 loop {
                     let Some(top) = working.pivot() else { break None };
@@ -618,7 +630,7 @@ fn reduce_dimension(
                     for &rho in &v_columns[other as usize] {
                         complex.decode(rho, dim + 1, &mut scratch);
                         let rho_value = complex.value(&scratch);
-                        working.add_coboundary(complex, &scratch, rho_value);
+                        working.add_coboundary(complex, &scratch, rho_value, Some(top));
                         v_column.push(rho);
                     }
                 }
