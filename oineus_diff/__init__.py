@@ -19,14 +19,16 @@ from oineus_diff.filtrations import (
     freudenthal_filtration,
     vr_filtration,
 )
-from oineus_diff.optimizer import ConflictStrategy, DenoiseStrategy
+from oineus_diff.optimizer import ConflictStrategy, DenoiseStrategy, IndicesValues, TopologyOptimizer
 from oineus_diff.persistence import PersistenceDiagrams, persistence_diagram
 
 __all__ = [
     "ConflictStrategy",
     "DenoiseStrategy",
     "DiffFiltration",
+    "IndicesValues",
     "PersistenceDiagrams",
+    "TopologyOptimizer",
     "__version__",
     "cube_filtration",
     "freudenthal_filtration",

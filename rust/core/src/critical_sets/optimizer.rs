@@ -761,6 +761,7 @@ mod tests {
     }
 
     /// The inverse of an upper unitriangular Z/2 matrix given by its columns, as dense rows.
+    #[allow(clippy::needless_range_loop)] // matrix indices read clearer than iterator chains
     fn dense_inverse(dec: &Decomposition) -> Vec<Vec<bool>> {
         let n = dec.size();
         let mut v = vec![vec![false; n]; n];
