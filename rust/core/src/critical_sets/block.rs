@@ -18,7 +18,7 @@ use crate::matrix::add_column;
 /// Sentinel for "no column owns this pivot row" and "no low".
 const NONE: u32 = u32::MAX;
 
-/// Poll the interrupt flag once per this many columns or heap pops.
+/// Poll the interrupt flag once per this many columns.
 const INTERRUPT_STRIDE: usize = 1024;
 
 /// The columns `block` of a square matrix of size n (in matrix indices), stored compactly.
@@ -40,10 +40,10 @@ impl BlockColumns {
 
 /// The lazily computed canonical reduction of one dimension block.
 ///
-/// Invariants: the columns `block.start .. block.start + reduced` are reduced exactly as the
-/// serial left-to-right algorithm without clearing reduces them. R is kept for non-zero columns
-/// only (the owners of pivots); V is kept for the columns `keep` selects; the rows of V
-/// (`rows[i]`: the columns j > i whose V holds i, ascending) are kept for every reduced column.
+/// Invariants: the columns `block.start .. block.start + reduced` hold exactly what the serial
+/// left-to-right algorithm without clearing computes. R is kept for non-zero columns only (the
+/// owners of pivots), V for every column, and the rows of V (`rows[i]`: the columns j > i whose
+/// V holds i, ascending) for every reduced column.
 #[derive(Debug, Clone)]
 pub(crate) struct BlockReduction {
     columns: BlockColumns,
@@ -78,9 +78,27 @@ impl BlockReduction {
         j - self.columns.block.start
     }
 
-    /// Reduce the columns up to matrix index `last` (inclusive), keeping V of the columns for
-    /// which `keep(j)` holds.
-    pub(crate) fn ensure(&mut self, last: usize, keep: &dyn Fn(usize) -> bool, interrupt: &Interrupt) -> Result<()> {
+    /// The number of reduced columns; the next one to reduce is `block.start + reduced()`.
+    pub(crate) fn reduced(&self) -> usize {
+        self.reduced
+    }
+
+    /// Reduce the columns up to matrix index `last` (inclusive).
+    ///
+    /// `cleared(j)` may give, for a column j known to reduce to zero, a cycle z of the matrix
+    /// (M·z = 0) whose largest index is j: typically the reduced column of j's partner in the
+    /// adjacent block (clearing, Chen and Kerber). Such a column is not reduced; its V is z with
+    /// every off-diagonal entry at a zero column l removed by adding V_l, from the largest l
+    /// down. The result is a cycle with largest index j and all other entries at non-zero
+    /// columns, and only one such cycle exists (the non-zero columns of R are independent, so
+    /// are those of M at the same indices), so it is the canonical V_j: reducing a zero column
+    /// of a long coboundary, the most expensive step without clearing, is skipped exactly.
+    pub(crate) fn ensure<'a>(
+        &mut self,
+        last: usize,
+        cleared: &dyn Fn(usize) -> Option<&'a [u32]>,
+        interrupt: &Interrupt,
+    ) -> Result<()> {
         let target = self.local(last) + 1;
         if target <= self.reduced {
             return Ok(());
@@ -96,26 +114,12 @@ impl BlockReduction {
                 interrupt.check()?;
             }
             let j = start + k;
-            let mut r_j = self.columns.column(k).to_vec();
-            let mut v_j = vec![j as u32];
-            while let Some(&low) = r_j.last() {
-                let i = self.owner[low as usize - self.row_offset];
-                if i == NONE {
-                    self.owner[low as usize - self.row_offset] = k as u32;
-                    self.low[k] = low;
-                    break;
-                }
-                add_column(&mut r_j, &self.r[i as usize], &mut scratch);
-                add_column(&mut v_j, &self.v[i as usize], &mut scratch);
-            }
+            let (r_j, v_j) = match cleared(j) {
+                Some(cycle) => (Vec::new(), self.restore(j, cycle, &mut scratch)),
+                None => self.reduce_column(k, &mut scratch),
+            };
             for &i in &v_j[..v_j.len() - 1] {
                 self.rows[i as usize - start].push(j as u32);
-            }
-            if r_j.is_empty() {
-                r_j = Vec::new();
-            }
-            if !keep(j) && r_j.is_empty() {
-                v_j = Vec::new();
             }
             self.r.push(r_j);
             self.v.push(v_j);
@@ -125,6 +129,47 @@ impl BlockReduction {
         Ok(())
     }
 
+    /// Reduce local column k (all earlier columns are reduced) and return (R_k, V_k).
+    fn reduce_column(&mut self, k: usize, scratch: &mut Vec<u32>) -> (Vec<u32>, Vec<u32>) {
+        let j = self.columns.block.start + k;
+        let mut r_j = self.columns.column(k).to_vec();
+        let mut v_j = vec![j as u32];
+        while let Some(&low) = r_j.last() {
+            let i = self.owner[low as usize - self.row_offset];
+            if i == NONE {
+                self.owner[low as usize - self.row_offset] = k as u32;
+                self.low[k] = low;
+                return (r_j, v_j);
+            }
+            add_column(&mut r_j, &self.r[i as usize], scratch);
+            add_column(&mut v_j, &self.v[i as usize], scratch);
+        }
+        (Vec::new(), v_j)
+    }
+
+    /// The canonical V_j of a zero column j from any cycle with largest index j.
+    fn restore(&self, j: usize, cycle: &[u32], scratch: &mut Vec<u32>) -> Vec<u32> {
+        debug_assert_eq!(
+            cycle.last().copied(),
+            Some(j as u32),
+            "a clearing cycle ends at its column"
+        );
+        let start = self.columns.block.start;
+        let mut v_j = cycle.to_vec();
+        // Entries above `pos` (from the end) are final: adding V_l only changes entries ≤ l.
+        let mut pos = v_j.len() - 1;
+        while pos > 0 {
+            pos -= 1;
+            let l = v_j[pos] as usize;
+            if self.low[l - start] == NONE {
+                add_column(&mut v_j, &self.v[l - start], scratch);
+                // l is gone and the entries above it are unchanged: resume just below l.
+                pos = v_j.partition_point(|&x| (x as usize) < l);
+            }
+        }
+        v_j
+    }
+
     /// low(R_j), or `None` for a zero column. Column j must be reduced.
     pub(crate) fn low(&self, j: usize) -> Option<u32> {
         let k = self.local(j);
@@ -132,7 +177,12 @@ impl BlockReduction {
         (self.low[k] != NONE).then_some(self.low[k])
     }
 
-    /// Column j of V (ascending matrix indices, ending with j). Column j must be reduced and kept.
+    /// Column j of R (ascending; empty for a zero column). Column j must be reduced.
+    pub(crate) fn r_column(&self, j: usize) -> &[u32] {
+        &self.r[self.local(j)]
+    }
+
+    /// Column j of V (ascending matrix indices, ending with j). Column j must be reduced.
     pub(crate) fn v_column(&self, j: usize) -> &[u32] {
         let k = self.local(j);
         debug_assert!(k < self.reduced, "column {j} is not reduced yet");
@@ -146,13 +196,12 @@ impl BlockReduction {
     /// upwards, each member l of the row toggles the parity of every later column whose V holds
     /// l; a column is a member when its parity is odd once every smaller member has been seen.
     /// The walk touches only the rows of V of the members, not the whole block.
-    pub(crate) fn u_row(&self, i: usize, last: usize, interrupt: &Interrupt) -> Result<Vec<u32>> {
+    pub(crate) fn u_row(&self, i: usize, last: usize) -> Vec<u32> {
         let start = self.columns.block.start;
         debug_assert!(self.local(last) < self.reduced, "columns up to {last} are not reduced");
         let mut members = vec![i as u32];
         let mut pending: BinaryHeap<Reverse<u32>> = BinaryHeap::new();
         pending.extend(self.rows[i - start].iter().map(|&j| Reverse(j)));
-        let mut pops = 0usize;
         while let Some(Reverse(j)) = pending.pop() {
             if j as usize > last {
                 break;
@@ -162,16 +211,12 @@ impl BlockReduction {
                 pending.pop();
                 parity = !parity;
             }
-            pops += 1;
-            if pops % INTERRUPT_STRIDE == 0 {
-                interrupt.check()?;
-            }
             if parity {
                 members.push(j);
                 pending.extend(self.rows[j as usize - start].iter().map(|&c| Reverse(c)));
             }
         }
-        Ok(members)
+        members
     }
 }
 
@@ -200,14 +245,14 @@ mod tests {
         let d = ColumnMatrix::from_columns(7, 3..7, &[vec![0, 1], vec![0, 2], vec![1, 2], vec![3, 4, 5]]);
         let full = reduce_canonical(&d, &Interrupt::never()).unwrap();
         let mut b = BlockReduction::new(block_of(&d, 3..6), 0..3).unwrap();
-        b.ensure(5, &|_| true, &Interrupt::never()).unwrap();
+        b.ensure(5, &|_| None, &Interrupt::never()).unwrap();
         for j in 3..6 {
             assert_eq!(b.v_column(j), full.v_column(j));
             assert_eq!(b.low(j), full.low(j));
         }
         // V_5 = {3, 4, 5}: U is V⁻¹, so U[3, :] = {3, 5} and U[4, :] = {4, 5}.
-        assert_eq!(b.u_row(3, 5, &Interrupt::never()).unwrap(), vec![3, 5]);
-        assert_eq!(b.u_row(4, 5, &Interrupt::never()).unwrap(), vec![4, 5]);
-        assert_eq!(b.u_row(4, 4, &Interrupt::never()).unwrap(), vec![4]);
+        assert_eq!(b.u_row(3, 5), vec![3, 5]);
+        assert_eq!(b.u_row(4, 5), vec![4, 5]);
+        assert_eq!(b.u_row(4, 4), vec![4]);
     }
 }

@@ -332,15 +332,19 @@ impl TopologyOptimizer {
             let rows = if dim == 0 { 0..0 } else { self.dim_range(dim - 1) };
             self.homology[dim] = Some(BlockReduction::new(block, rows)?);
         }
-        // Death moves read V only of negative columns, which the reduction keeps anyway.
-        let keep = |_: usize| false;
+        // No clearing here: the partner of a positive column is a higher-dimensional cell, whose
+        // block is the more expensive one to reduce (and the top dimension has no partners).
         self.homology[dim]
             .as_mut()
             .expect("created above")
-            .ensure(last, &keep, interrupt)
+            .ensure(last, &|_| None, interrupt)
     }
 
     /// Reduce the cohomology block of `dim` up to matrix index `last`.
+    ///
+    /// Columns of cells that die in homology (their cohomology columns reduce to zero) are
+    /// cleared with the reduced column of their partner in the block of `dim − 1`, which is
+    /// reduced first as far as those partners reach.
     fn ensure_cohomology(&mut self, dim: usize, last: usize, interrupt: &Interrupt) -> Result<()> {
         let n = self.size();
         if self.cohomology[dim].is_none() {
@@ -353,17 +357,41 @@ impl TopologyOptimizer {
             };
             self.cohomology[dim] = Some(BlockReduction::new(block, rows)?);
         }
+        let first = {
+            let block = self.cohomology[dim].as_ref().expect("created above");
+            n - self.dim_range(dim).end + block.reduced()
+        };
+        if first > last {
+            return Ok(());
+        }
+        // Partners (in the block below) of the dying cells among the columns first..=last.
+        let lowest_partner = {
+            let partner = self.partner();
+            (first..=last)
+                .map(|m| n - 1 - m)
+                .filter(|&sid| partner[sid] != UNPAIRED && (partner[sid] as usize) < sid)
+                .map(|sid| partner[sid] as usize)
+                .min()
+        };
+        if let Some(p) = lowest_partner {
+            self.ensure_cohomology(dim - 1, n - 1 - p, interrupt)?;
+        }
         let partner = self.partner.as_deref().expect("pairs before blocks");
-        // Birth moves read V⊥ of positive cells: keep every column whose cell is not a death.
-        let keep = |m: usize| {
+        let (lower, rest) = self.cohomology.split_at_mut(dim);
+        let below = lower.last().and_then(|b| b.as_ref());
+        let cleared = |m: usize| -> Option<&[u32]> {
             let sid = n - 1 - m;
             let p = partner[sid];
-            p == UNPAIRED || p as usize > sid
+            (p != UNPAIRED && (p as usize) < sid).then(|| {
+                below
+                    .expect("the block below is reduced when a cell dies")
+                    .r_column(n - 1 - p as usize)
+            })
         };
-        self.cohomology[dim]
+        rest[0]
             .as_mut()
             .expect("created above")
-            .ensure(last, &keep, interrupt)
+            .ensure(last, &cleared, interrupt)
     }
 
     /// The columns of D for the cells of `dim`.
@@ -517,7 +545,7 @@ impl TopologyOptimizer {
     }
 
     /// The critical set of a planned move; its blocks must be prepared.
-    fn critical_set(&self, sid: usize, target: f64, mv: Move, interrupt: &Interrupt) -> Result<Vec<u32>> {
+    fn critical_set(&self, sid: usize, target: f64, mv: Move) -> Vec<u32> {
         let n = self.size();
         let dim = self.dim_of(sid);
         let values = &self.values;
@@ -532,20 +560,19 @@ impl TopologyOptimizer {
                     let r_low = block.low(r as usize);
                     self.precedes_eq(target, values[r as usize]) && r_low.is_some() && r_low >= low
                 }));
-                Ok(set)
+                set
             }
             Move::IncreaseDeath => {
                 let block = self.homology[dim].as_ref().expect("prepared");
                 let low = block.low(sid);
-                let row = block.u_row(sid, reach, interrupt)?;
-                Ok(row
-                    .into_iter()
+                let row = block.u_row(sid, reach);
+                row.into_iter()
                     .enumerate()
                     .filter(|&(k, r)| {
                         k == 0 || (self.precedes_eq(values[r as usize], target) && block.low(r as usize) <= low)
                     })
                     .map(|(_, r)| r)
-                    .collect())
+                    .collect()
             }
             Move::IncreaseBirth => {
                 let block = self.cohomology[dim].as_ref().expect("prepared");
@@ -559,18 +586,17 @@ impl TopologyOptimizer {
                         .map(|&r| (n - 1 - r as usize) as u32)
                         .filter(|&r| self.precedes_eq(values[r as usize], target)),
                 );
-                Ok(set)
+                set
             }
             Move::DecreaseBirth => {
                 let block = self.cohomology[dim].as_ref().expect("prepared");
-                let row = block.u_row(n - 1 - sid, reach, interrupt)?;
-                Ok(row
-                    .into_iter()
+                let row = block.u_row(n - 1 - sid, reach);
+                row.into_iter()
                     .map(|r| (n - 1 - r as usize) as u32)
                     .enumerate()
                     .filter(|&(k, r)| k == 0 || self.precedes_eq(target, values[r as usize]))
                     .map(|(_, r)| r)
-                    .collect())
+                    .collect()
             }
         }
     }
@@ -614,17 +640,15 @@ impl TopologyOptimizer {
 
     fn run_plans(&mut self, plans: &[Plan], interrupt: &Interrupt) -> Result<Vec<CriticalSet>> {
         self.prepare(plans, interrupt)?;
+        interrupt.check()?;
         let this = &*self;
-        plans
+        Ok(plans
             .par_iter()
-            .map(|&(sid, target, mv)| {
-                let cells = match mv {
-                    None => Vec::new(),
-                    Some(mv) => this.critical_set(sid as usize, target, mv, interrupt)?,
-                };
-                Ok(CriticalSet { target, cells })
+            .map(|&(sid, target, mv)| CriticalSet {
+                target,
+                cells: mv.map_or_else(Vec::new, |mv| this.critical_set(sid as usize, target, mv)),
             })
-            .collect()
+            .collect())
     }
 
     /// The critical set of one explicit move; `target` `None` means unbounded.
@@ -995,7 +1019,7 @@ mod tests {
         }
 
         #[test]
-        fn u_rows_equal_the_dense_inverse(coords in (5usize..9).prop_flat_map(|n| vec(-1.0f64..1.0, 2 * n))) {
+        fn v_columns_and_u_rows_equal_the_serial_reference(coords in (5usize..9).prop_flat_map(|n| vec(-1.0f64..1.0, 2 * n))) {
             let fil = vr(&coords, 2);
             let reference = Reference::new(&fil);
             let mut opt = TopologyOptimizer::new(fil.clone(), Side::Homology, Precision::Double);
@@ -1006,18 +1030,16 @@ mod tests {
                 let hom = opt.homology[dim].as_ref().unwrap();
                 let coh = opt.cohomology[dim].as_ref().unwrap();
                 for s in range.clone() {
-                    let row = hom.u_row(s, range.end - 1, &never()).unwrap();
+                    let row = hom.u_row(s, range.end - 1);
                     let expected: Vec<u32> = (0..n as u32).filter(|&j| reference.u[s][j as usize]).collect();
                     prop_assert_eq!(row, expected);
                     let m = n - 1 - s;
-                    let row = coh.u_row(m, n - 1 - range.start, &never()).unwrap();
+                    let row = coh.u_row(m, n - 1 - range.start);
                     let expected: Vec<u32> = (0..n as u32).filter(|&j| reference.u_perp[m][j as usize]).collect();
                     prop_assert_eq!(row, expected);
-                    if opt.is_negative(s) {
-                        prop_assert_eq!(hom.v_column(s), reference.hom.v_column(s));
-                    } else {
-                        prop_assert_eq!(coh.v_column(m), reference.coh.v_column(m));
-                    }
+                    // Every column of V and V⊥, including the cleared ones, is canonical.
+                    prop_assert_eq!(hom.v_column(s), reference.hom.v_column(s));
+                    prop_assert_eq!(coh.v_column(m), reference.coh.v_column(m));
                 }
             }
         }
