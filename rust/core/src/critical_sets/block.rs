@@ -1,6 +1,6 @@
 //! The canonical (ELZ) reduction of one dimension block, computed lazily left to right, with the
-//! columns of V and the rows of V that the critical-set moves read, and rows of U = V⁻¹ solved
-//! on demand.
+//! columns of V that the critical-set moves read and the rows of U = V⁻¹, either recorded during
+//! the reduction or solved on demand from the rows of V (see [`UFrom`]).
 //!
 //! Column operations never mix dimensions, so V (and U) are block-diagonal by dimension: the
 //! canonical reduction of the columns of one dimension, alone and in order, equals that block of
@@ -42,11 +42,12 @@ impl BlockColumns {
 ///
 /// Invariants: the columns `block.start .. block.start + reduced` hold exactly what the serial
 /// left-to-right algorithm without clearing computes. R is kept for non-zero columns only (the
-/// owners of pivots), V for every column, and the rows of V (`rows[i]`: the columns j > i whose
-/// V holds i, ascending) for every reduced column.
+/// owners of pivots). Rows of U come from one of two sources ([`UFrom`]); `rows[i]` holds the
+/// columns j > i (ascending) with V[i, j] = 1 or with U[i, j] = 1 accordingly.
 #[derive(Debug, Clone)]
 pub(crate) struct BlockReduction {
     columns: BlockColumns,
+    u_from: UFrom,
     reduced: usize,
     /// Per row index (matrix index − `row_offset`), the local column owning it as a pivot.
     owner: Vec<u32>,
@@ -57,12 +58,28 @@ pub(crate) struct BlockReduction {
     rows: Vec<Vec<u32>>,
 }
 
+/// Where the rows of U come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UFrom {
+    /// From the rows of V, by [`BlockReduction::u_row`]'s walk. V is kept for every column, so
+    /// columns may be cleared.
+    VRows,
+    /// Straight from the reduction. With M = R·U and the non-zero columns of R independent
+    /// (distinct lows), U[i, j] for i ≠ j is 1 exactly when R_i is added to column j: each owner
+    /// is added at most once (the low strictly decreases), and a zero column of R has no
+    /// off-diagonal entries in its row of U (those of V lie in rows of non-zero columns by the
+    /// ELZ predicate, and so do those of V⁻¹). V is then needed only for the columns the moves
+    /// read, and the many columns that reduce to zero carry none; no column may be cleared.
+    Owners,
+}
+
 impl BlockReduction {
     /// A block with nothing reduced yet; `rows` is the range of row indices its columns use.
-    pub(crate) fn new(columns: BlockColumns, rows: Range<usize>) -> Result<Self> {
+    pub(crate) fn new(columns: BlockColumns, rows: Range<usize>, u_from: UFrom) -> Result<Self> {
         let n = columns.block.len();
         Ok(BlockReduction {
             columns,
+            u_from,
             reduced: 0,
             owner: try_filled(rows.len(), NONE, "pivot table")?,
             row_offset: rows.start,
@@ -93,10 +110,14 @@ impl BlockReduction {
     /// columns, and only one such cycle exists (the non-zero columns of R are independent, so
     /// are those of M at the same indices), so it is the canonical V_j: reducing a zero column
     /// of a long coboundary, the most expensive step without clearing, is skipped exactly.
+    ///
+    /// With [`UFrom::Owners`], V is tracked only for the columns where `keep` holds, which must
+    /// include every column that reduces to non-zero, and `cleared` must give `None`.
     pub(crate) fn ensure<'a>(
         &mut self,
         last: usize,
         cleared: &dyn Fn(usize) -> Option<&'a [u32]>,
+        keep: &dyn Fn(usize) -> bool,
         interrupt: &Interrupt,
     ) -> Result<()> {
         let target = self.local(last) + 1;
@@ -116,10 +137,12 @@ impl BlockReduction {
             let j = start + k;
             let (r_j, v_j) = match cleared(j) {
                 Some(cycle) => (Vec::new(), self.restore(j, cycle, &mut scratch)),
-                None => self.reduce_column(k, &mut scratch),
+                None => self.reduce_column(k, self.u_from == UFrom::VRows || keep(j), &mut scratch),
             };
-            for &i in &v_j[..v_j.len() - 1] {
-                self.rows[i as usize - start].push(j as u32);
+            if self.u_from == UFrom::VRows {
+                for &i in &v_j[..v_j.len() - 1] {
+                    self.rows[i as usize - start].push(j as u32);
+                }
             }
             self.r.push(r_j);
             self.v.push(v_j);
@@ -129,20 +152,27 @@ impl BlockReduction {
         Ok(())
     }
 
-    /// Reduce local column k (all earlier columns are reduced) and return (R_k, V_k).
-    fn reduce_column(&mut self, k: usize, scratch: &mut Vec<u32>) -> (Vec<u32>, Vec<u32>) {
+    /// Reduce local column k (all earlier columns are reduced) and return (R_k, V_k); V_k is
+    /// empty unless `track_v`.
+    fn reduce_column(&mut self, k: usize, track_v: bool, scratch: &mut Vec<u32>) -> (Vec<u32>, Vec<u32>) {
         let j = self.columns.block.start + k;
         let mut r_j = self.columns.column(k).to_vec();
-        let mut v_j = vec![j as u32];
+        let mut v_j = if track_v { vec![j as u32] } else { Vec::new() };
         while let Some(&low) = r_j.last() {
             let i = self.owner[low as usize - self.row_offset];
             if i == NONE {
                 self.owner[low as usize - self.row_offset] = k as u32;
                 self.low[k] = low;
+                debug_assert!(track_v, "column {j} is non-zero but its V is not tracked");
                 return (r_j, v_j);
             }
             add_column(&mut r_j, &self.r[i as usize], scratch);
-            add_column(&mut v_j, &self.v[i as usize], scratch);
+            if track_v {
+                add_column(&mut v_j, &self.v[i as usize], scratch);
+            }
+            if self.u_from == UFrom::Owners {
+                self.rows[i as usize].push(j as u32);
+            }
         }
         (Vec::new(), v_j)
     }
@@ -195,10 +225,16 @@ impl BlockReduction {
     /// U V = I gives, for j > i, U[i, j] = Σ_{i ≤ l < j} U[i, l] V[l, j] over Z/2. Walking j
     /// upwards, each member l of the row toggles the parity of every later column whose V holds
     /// l; a column is a member when its parity is odd once every smaller member has been seen.
-    /// The walk touches only the rows of V of the members, not the whole block.
+    /// The walk touches only the rows of V of the members, not the whole block. With
+    /// [`UFrom::Owners`] the row is read directly.
     pub(crate) fn u_row(&self, i: usize, last: usize) -> Vec<u32> {
         let start = self.columns.block.start;
         debug_assert!(self.local(last) < self.reduced, "columns up to {last} are not reduced");
+        if self.u_from == UFrom::Owners {
+            let row = &self.rows[i - start];
+            let end = row.partition_point(|&j| j as usize <= last);
+            return std::iter::once(i as u32).chain(row[..end].iter().copied()).collect();
+        }
         let mut members = vec![i as u32];
         let mut pending: BinaryHeap<Reverse<u32>> = BinaryHeap::new();
         pending.extend(self.rows[i - start].iter().map(|&j| Reverse(j)));
@@ -244,15 +280,17 @@ mod tests {
     fn block_reduction_of_a_filled_triangle_equals_the_full_reduction() {
         let d = ColumnMatrix::from_columns(7, 3..7, &[vec![0, 1], vec![0, 2], vec![1, 2], vec![3, 4, 5]]);
         let full = reduce_canonical(&d, &Interrupt::never()).unwrap();
-        let mut b = BlockReduction::new(block_of(&d, 3..6), 0..3).unwrap();
-        b.ensure(5, &|_| None, &Interrupt::never()).unwrap();
-        for j in 3..6 {
-            assert_eq!(b.v_column(j), full.v_column(j));
-            assert_eq!(b.low(j), full.low(j));
+        for u_from in [UFrom::VRows, UFrom::Owners] {
+            let mut b = BlockReduction::new(block_of(&d, 3..6), 0..3, u_from).unwrap();
+            b.ensure(5, &|_| None, &|_| true, &Interrupt::never()).unwrap();
+            for j in 3..6 {
+                assert_eq!(b.v_column(j), full.v_column(j));
+                assert_eq!(b.low(j), full.low(j));
+            }
+            // V_5 = {3, 4, 5}: U is V⁻¹, so U[3, :] = {3, 5} and U[4, :] = {4, 5}.
+            assert_eq!(b.u_row(3, 5), vec![3, 5]);
+            assert_eq!(b.u_row(4, 5), vec![4, 5]);
+            assert_eq!(b.u_row(4, 4), vec![4]);
         }
-        // V_5 = {3, 4, 5}: U is V⁻¹, so U[3, :] = {3, 5} and U[4, :] = {4, 5}.
-        assert_eq!(b.u_row(3, 5), vec![3, 5]);
-        assert_eq!(b.u_row(4, 5), vec![4, 5]);
-        assert_eq!(b.u_row(4, 4), vec![4]);
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::critical_sets::block::{BlockColumns, BlockReduction};
+use crate::critical_sets::block::{BlockColumns, BlockReduction, UFrom};
 use crate::critical_sets::conflicts::{self, ConflictStrategy, IndicesValues};
 use crate::critical_sets::CriticalSet;
 use crate::diagram::ESSENTIAL;
@@ -330,14 +330,17 @@ impl TopologyOptimizer {
         if self.homology[dim].is_none() {
             let block = self.homology_columns(dim, interrupt)?;
             let rows = if dim == 0 { 0..0 } else { self.dim_range(dim - 1) };
-            self.homology[dim] = Some(BlockReduction::new(block, rows)?);
+            self.homology[dim] = Some(BlockReduction::new(block, rows, UFrom::Owners)?);
         }
         // No clearing here: the partner of a positive column is a higher-dimensional cell, whose
-        // block is the more expensive one to reduce (and the top dimension has no partners).
+        // block is the more expensive one to reduce (and the top dimension has no partners). Rows
+        // of U come from the reduction, and V is tracked only for negative cells (death moves).
+        let partner = self.partner.as_deref().expect("pairs before blocks");
+        let negative = |sid: usize| partner[sid] != UNPAIRED && (partner[sid] as usize) < sid;
         self.homology[dim]
             .as_mut()
             .expect("created above")
-            .ensure(last, &|_| None, interrupt)
+            .ensure(last, &|_| None, &negative, interrupt)
     }
 
     /// Reduce the cohomology block of `dim` up to matrix index `last`.
@@ -355,7 +358,7 @@ impl TopologyOptimizer {
                 let r = self.dim_range(dim + 1);
                 (n - r.end)..(n - r.start)
             };
-            self.cohomology[dim] = Some(BlockReduction::new(block, rows)?);
+            self.cohomology[dim] = Some(BlockReduction::new(block, rows, UFrom::VRows)?);
         }
         let first = {
             let block = self.cohomology[dim].as_ref().expect("created above");
@@ -391,7 +394,7 @@ impl TopologyOptimizer {
         rest[0]
             .as_mut()
             .expect("created above")
-            .ensure(last, &cleared, interrupt)
+            .ensure(last, &cleared, &|_| true, interrupt)
     }
 
     /// The columns of D for the cells of `dim`.
@@ -1037,8 +1040,11 @@ mod tests {
                     let row = coh.u_row(m, n - 1 - range.start);
                     let expected: Vec<u32> = (0..n as u32).filter(|&j| reference.u_perp[m][j as usize]).collect();
                     prop_assert_eq!(row, expected);
-                    // Every column of V and V⊥, including the cleared ones, is canonical.
-                    prop_assert_eq!(hom.v_column(s), reference.hom.v_column(s));
+                    // Every column of V⊥ (cleared ones included) and V of negative cells is
+                    // canonical.
+                    if opt.is_negative(s) {
+                        prop_assert_eq!(hom.v_column(s), reference.hom.v_column(s));
+                    }
                     prop_assert_eq!(coh.v_column(m), reference.coh.v_column(m));
                 }
             }
