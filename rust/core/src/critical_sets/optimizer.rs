@@ -611,6 +611,22 @@ impl TopologyOptimizer {
     /// Blocks are reduced serially as far as the moves reach; the sets themselves are computed
     /// in parallel (in the current rayon pool) and collected in order.
     ///
+    /// # Examples
+    /// ```
+    /// use std::sync::Arc;
+    /// use oineus_diff_core::critical_sets::TopologyOptimizer;
+    /// use oineus_diff_core::filtration::freudenthal::{freudenthal_filtration, FreudenthalParams};
+    /// use oineus_diff_core::filtration::Precision;
+    /// use oineus_diff_core::{reduction::Side, Interrupt};
+    /// let f = [0.0, 3.0, 1.0, 2.0, 0.5, 4.0];
+    /// let params = FreudenthalParams { negate: false, wrap: false, max_dim: 1 };
+    /// let fil = freudenthal_filtration(&f, &[6], &params, &Interrupt::never()).unwrap();
+    /// let mut opt = TopologyOptimizer::new(Arc::new(fil), Side::Homology, Precision::Double);
+    /// // Moving the death of the point (0.5, 3) (edge sid 9) down to 2 drags edges 8, 7 and 6.
+    /// let sets = opt.singletons(&[9], &[2.0], &Interrupt::never()).unwrap();
+    /// assert_eq!(sets[0].cells, vec![9, 8, 7, 6]);
+    /// ```
+    ///
     /// # Errors
     /// [`Error::IndexOutOfRange`] for a sid ≥ N, [`Error::InvalidParameter`] for a NaN target,
     /// [`Error::ShapeMismatch`] if the slices differ in length, [`Error::TooLarge`],
