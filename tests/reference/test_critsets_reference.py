@@ -4,6 +4,10 @@ For the grid builders our sid order, pairs and critical indices equal Oineus's, 
 sets, the resolved targets and the gradient on the input must be the same. Oineus orders
 diagram rows differently (SPEC §9 #7) and may keep zero-persistence points, so the losses are
 functions of each point alone whose gradient vanishes on the diagonal.
+
+Max picks one received target and is compared bitwise. Avg, FixCritAvg and Sum add targets; we
+add them in the canonical order of SPEC §4.6, Oineus in the order of its hash map (§9 #15), so
+on larger grids they may differ in the last bits: they are compared to 1e-12 relative.
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ def gradient(module, builder, data, negate, strategy, kind, step_size):
 
 def cases():
     out = []
-    for seed, shape in enumerate([(7, 9), (10, 10), (4, 4, 4), (12,)]):
+    for seed, shape in enumerate([(7, 9), (10, 10), (4, 4, 4), (12,), (40, 40)]):
         for builder in ("freudenthal", "cube-vertices", "cube-cells"):
             out.append(pytest.param(seed, shape, builder, id=f"{builder}-{'x'.join(map(str, shape))}"))
     return out
@@ -66,7 +70,10 @@ def test_crit_sets_gradient_matches_oineus(seed, shape, builder, negate, strateg
     for kind, step_size in (("shrink", 1.0), ("grow", 0.5)):
         ours = gradient(od, builder, data, negate, strategy, kind, step_size)
         theirs = gradient(odiff, builder, data, negate, strategy, kind, step_size)
-        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15, err_msg=f"{kind} {step_size}")
+        if strategy == "max":
+            np.testing.assert_array_equal(ours, theirs, err_msg=f"{kind} {step_size}")
+        else:
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15, err_msg=f"{kind} {step_size}")
 
 
 def test_optimizer_singletons_match_oineus():
