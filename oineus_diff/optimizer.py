@@ -137,9 +137,9 @@ class IndicesValues:
 
     def __getitem__(self, item: int) -> _np.ndarray:
         if isinstance(item, (int, _np.integer)) and not isinstance(item, bool):
-            if item in (0, -2):
+            if item == 0:
                 return self._indices
-            if item in (1, -1):
+            if item == 1:
                 return self._values
         raise IndexError(f"IndicesValues has two items (indices, values); got index {item!r}")
 

@@ -343,8 +343,9 @@ def test_indices_values_behaves_as_an_immutable_pair():
     assert indices.dtype == np.int64 and values.dtype == np.float64
     assert len(iv) == 2
     assert iv[0] is iv.indices_array() and iv[1] is iv.values_array()
-    with pytest.raises(IndexError):
-        iv[2]
+    for bad in (2, -1, -2):
+        with pytest.raises(IndexError):
+            iv[bad]
     assert repr(iv) == "IndicesValues(indices=[6, 7], values=[1.0, 1.5])"
     assert pickle.loads(pickle.dumps(iv)) == iv
     assert iv != od.IndicesValues([6, 7], [1.0, 2.0])
