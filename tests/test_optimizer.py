@@ -493,3 +493,22 @@ def test_canonical_recipe_on_a_noisy_circle():
     h1 = opt.compute_diagram()[1]
     persistence = h1[:, 1] - h1[:, 0]
     assert torch.equal(persistence[persistence > 0], (before[:, 1] - before[:, 0]).max().reshape(1))
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_cuda_crit_sets_match_cpu_and_stay_on_device(strategy):
+    data = np.random.default_rng(9).random((20, 20))
+    grads = {}
+    for device in ("cpu", "cuda"):
+        x = torch.tensor(data, device=device, requires_grad=True)
+        fil = od.freudenthal_filtration(x)
+        dgms = od.persistence_diagram(fil, gradient_method="crit-sets", conflict_strategy=strategy)
+        assert all(t.device.type == device for t in dgms.values())
+        (dgms[0][:, 1] - dgms[0][:, 0]).pow(2).sum().backward()
+        assert x.grad.device.type == device
+        grads[device] = x.grad.cpu()
+        ci, cv = od.TopologyOptimizer(fil).combine_loss([(0.5, [0, 1])], strategy)
+        assert ci.tolist() == [0, 1]
+    torch.testing.assert_close(grads["cuda"], grads["cpu"], rtol=1e-12, atol=0)
