@@ -130,6 +130,7 @@ impl BlockReduction {
         try_reserve(&mut self.v, grow, "matrix V")?;
         try_reserve(&mut self.rows, grow, "rows of V")?;
         let mut scratch = Vec::new();
+        let mut work = Vec::new();
         for k in self.reduced..target {
             if k % INTERRUPT_STRIDE == 0 {
                 interrupt.check()?;
@@ -137,7 +138,10 @@ impl BlockReduction {
             let j = start + k;
             let (r_j, v_j) = match cleared(j) {
                 Some(cycle) => (Vec::new(), self.restore(j, cycle, &mut scratch)),
-                None => self.reduce_column(k, self.u_from == UFrom::VRows || keep(j), &mut scratch),
+                None => {
+                    let track_v = self.u_from == UFrom::VRows || keep(j);
+                    self.reduce_column(k, track_v, &mut work, &mut scratch)
+                }
             };
             if self.u_from == UFrom::VRows {
                 for &i in &v_j[..v_j.len() - 1] {
@@ -154,9 +158,20 @@ impl BlockReduction {
 
     /// Reduce local column k (all earlier columns are reduced) and return (R_k, V_k); V_k is
     /// empty unless `track_v`.
-    fn reduce_column(&mut self, k: usize, track_v: bool, scratch: &mut Vec<u32>) -> (Vec<u32>, Vec<u32>) {
+    ///
+    /// `work` and `scratch` are reused buffers: most columns of a block reduce to zero, and
+    /// those then allocate nothing; a non-zero R is copied out at its exact size.
+    fn reduce_column(
+        &mut self,
+        k: usize,
+        track_v: bool,
+        work: &mut Vec<u32>,
+        scratch: &mut Vec<u32>,
+    ) -> (Vec<u32>, Vec<u32>) {
         let j = self.columns.block.start + k;
-        let mut r_j = self.columns.column(k).to_vec();
+        let r_j = work;
+        r_j.clear();
+        r_j.extend_from_slice(self.columns.column(k));
         let mut v_j = if track_v { vec![j as u32] } else { Vec::new() };
         while let Some(&low) = r_j.last() {
             let i = self.owner[low as usize - self.row_offset];
@@ -164,9 +179,9 @@ impl BlockReduction {
                 self.owner[low as usize - self.row_offset] = k as u32;
                 self.low[k] = low;
                 debug_assert!(track_v, "column {j} is non-zero but its V is not tracked");
-                return (r_j, v_j);
+                return (r_j.to_vec(), v_j);
             }
-            add_column(&mut r_j, &self.r[i as usize], scratch);
+            add_column(r_j, &self.r[i as usize], scratch);
             if track_v {
                 add_column(&mut v_j, &self.v[i as usize], scratch);
             }
