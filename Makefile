@@ -45,6 +45,7 @@ bench: build
 	$(PY) benchmarks/bench_vr.py
 	$(PY) benchmarks/bench_grid.py
 	$(PY) benchmarks/bench_distances.py
+	$(PY) benchmarks/bench_critsets.py
 
 clean:
 	rm -rf target $(VENV) oineus_diff/_core*.so

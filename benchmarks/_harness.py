@@ -20,6 +20,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -159,15 +160,23 @@ def python_cmd() -> str:
 
 
 def run_case(
-    script: Path, child_args: Sequence[str], ident: dict[str, Any], timeout: float
+    script: Path,
+    child_args: Sequence[str],
+    ident: dict[str, Any],
+    timeout: float,
+    max_rss_mib: float | None = None,
 ) -> dict[str, Any]:
     """Run ``script --child *child_args`` in a fresh interpreter and return its result.
 
     Retries twice, 10 s apart, on an ImportError (the extension being rebuilt concurrently).
+    With ``max_rss_mib`` the child is killed once its resident memory exceeds that many MiB.
     On failure the result is ``ident`` plus an ``error`` string.
     """
     for attempt in range(3):
-        r = _run_child(script, child_args, ident, timeout)
+        if max_rss_mib is None:
+            r = _run_child(script, child_args, ident, timeout)
+        else:
+            r = _run_child_guarded(script, child_args, ident, timeout, max_rss_mib)
         err = r.get("error", "")
         if ("ImportError" not in err and "ModuleNotFoundError" not in err) or attempt == 2:
             return r
@@ -188,6 +197,48 @@ def _run_child(
         if line.startswith(RESULT_MARKER):
             return json.loads(line[len(RESULT_MARKER) :])
     tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+    return {**ident, "error": f"exit code {proc.returncode}: " + " | ".join(tail)}
+
+
+def _rss_mib(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _run_child_guarded(
+    script: Path, child_args: Sequence[str], ident: dict[str, Any], timeout: float, max_rss_mib: float
+) -> dict[str, Any]:
+    """``_run_child`` polling the child's resident memory every 50 ms and killing it above the cap."""
+    cmd = [sys.executable, str(script), "--child", *child_args]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, env=env)
+        start = time.monotonic()
+        peak = 0.0
+        while proc.poll() is None:
+            peak = max(peak, _rss_mib(proc.pid))
+            if peak > max_rss_mib:
+                proc.kill()
+                proc.wait()
+                return {**ident, "error": f"killed above the memory cap of {max_rss_mib:.0f} MiB"}
+            if time.monotonic() - start > timeout:
+                proc.kill()
+                proc.wait()
+                return {**ident, "error": f"timed out after {timeout:.0f} s"}
+            time.sleep(0.05)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    for line in stdout.splitlines():
+        if line.startswith(RESULT_MARKER):
+            return json.loads(line[len(RESULT_MARKER) :])
+    tail = (stderr or stdout).strip().splitlines()[-5:]
     return {**ident, "error": f"exit code {proc.returncode}: " + " | ".join(tail)}
 
 

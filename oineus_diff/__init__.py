@@ -31,7 +31,7 @@ from oineus_diff.filtrations import (
     freudenthal_filtration,
     vr_filtration,
 )
-from oineus_diff.optimizer import ConflictStrategy, DenoiseStrategy
+from oineus_diff.optimizer import ConflictStrategy, DenoiseStrategy, IndicesValues, TopologyOptimizer
 from oineus_diff.persistence import PersistenceDiagrams, persistence_diagram
 
 __all__ = [
@@ -40,7 +40,9 @@ __all__ = [
     "DenoiseStrategy",
     "DiagramMatching",
     "DiffFiltration",
+    "IndicesValues",
     "PersistenceDiagrams",
+    "TopologyOptimizer",
     "__version__",
     "bottleneck_distance",
     "bottleneck_matching",

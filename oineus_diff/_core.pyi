@@ -8,6 +8,7 @@ import numpy.typing as npt
 __version__: str
 __all__ = [
     "Filtration",
+    "TopologyOptimizer",
     "__version__",
     "_panic_in_worker",
     "_spin_until_interrupted",
@@ -52,6 +53,51 @@ class Filtration:
         """The boundary matrix in CSC form: (indptr, indices)."""
     def __reduce__(self) -> NoReturn:
         """Pickling is not supported."""
+
+@final
+class TopologyOptimizer:
+    """A filtration's critical-set state; it caches its reductions."""
+
+    def __new__(cls, fil: Filtration, dualize: bool, single_precision: bool) -> TopologyOptimizer:
+        """The state of ``fil``; pairs on cohomology if ``dualize``."""
+    def values(self) -> npt.NDArray[np.float64]:
+        """The current values, by current sid."""
+    def index_diagrams(self, include_inf_points: bool, n_threads: int) -> list[npt.NDArray[np.int64]]:
+        """Per dimension 0 … max_dim − 1, an int64 (n, 2) array of [birth sid, death sid] rows."""
+    def singletons(
+        self, cells: npt.NDArray[np.uint32], targets: npt.NDArray[np.float64], n_threads: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """One critical set per (cell, target), as (offsets, cells)."""
+    def combine(
+        self,
+        targets: npt.NDArray[np.float64],
+        offsets: npt.NDArray[np.int64],
+        cells: npt.NDArray[np.uint32],
+        strategy_name: str,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """Resolve explicit critical sets with a strategy."""
+    def crit_sets_apply(
+        self,
+        cells: npt.NDArray[np.uint32],
+        targets: npt.NDArray[np.float64],
+        strategy_name: str,
+        n_threads: int,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """``combine(singletons(cells, targets), strategy)`` in one call."""
+    def crit_sets_gradient(
+        self,
+        cells: npt.NDArray[np.uint32],
+        targets: npt.NDArray[np.float64],
+        strategy_name: str,
+        n_threads: int,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """The crit-sets gradient on the values: touched sids and f − t."""
+    def move_cell(self, kind: str, sid: int, target: float | None, n_threads: int) -> list[int]:
+        """The critical set of one explicit move."""
+    def reduce_all(self, n_threads: int) -> None:
+        """Reduce both sides of every dimension completely."""
+    def update(self, values: npt.NDArray[np.float64], n_threads: int) -> npt.NDArray[np.int64]:
+        """Replace the values and re-sort; returns perm with perm[new sid] = old sid."""
 
 def vr_filtration(
     data: npt.NDArray[np.float64],

@@ -2,7 +2,10 @@
 
 ``persistence_diagram`` asks the core for the persistence pairing (sids of births and deaths)
 and returns ``values[index_pairs]``: the diagram is a gather from the filtration's values, so
-autograd differentiates it with the pairing held fixed.
+autograd differentiates it with the pairing held fixed (``"dgm-loss"``). For ``"crit-sets"`` the
+gather is wrapped in a custom autograd function, ``_CritSetsDiagram``, whose backward is not a
+gather: it turns the upstream gradient into targets and returns, on the cells of their critical
+sets, the displacement to the resolved targets.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Any
 
 import numpy as _np
 import torch as _torch
+from torch.autograd.function import once_differentiable as _once_differentiable
 
 from oineus_diff import _core
 from oineus_diff import _validation as _v
@@ -187,14 +191,16 @@ def persistence_diagram(
     include_inf_points : bool, default False
         Add essential points, with death ``+inf`` (``-inf`` under ``negate``) and death index −1.
     gradient_method : {"dgm-loss", "crit-sets"}, default "dgm-loss"
-        Case-insensitive. ``"crit-sets"`` is not implemented in this version and raises
-        ``NotImplementedError`` after validation.
+        Case-insensitive. See Notes.
     step_size : float, default 1.0
-        For ``"crit-sets"``; validated for both methods (finite and > 0).
+        For ``"crit-sets"``: targets lie at ``value - step_size * gradient``; validated for both
+        methods (finite and > 0).
     conflict_strategy : str or ConflictStrategy, default "avg"
-        For ``"crit-sets"``; validated for both methods.
+        For ``"crit-sets"``: how several targets for one cell combine (``"avg"``, ``"max"``,
+        ``"sum"``, ``"fca"``); validated for both methods.
     n_threads : int or None, default None
-        Worker threads for the reduction (``None`` means 1); results do not depend on it.
+        Worker threads for the reduction and the crit-sets backward (``None`` means 1); results
+        do not depend on it.
     dims_to_backprop : iterable of int or None, default None
         A hint naming the dimensions whose gradients may be needed; never changes results.
 
@@ -210,9 +216,8 @@ def persistence_diagram(
         If ``fil`` is not a ``DiffFiltration`` or a parameter has the wrong type.
     ValueError
         For an unknown ``gradient_method`` or ``conflict_strategy``, an invalid ``step_size``,
-        ``n_threads`` or ``dims_to_backprop``.
-    NotImplementedError
-        For ``gradient_method="crit-sets"`` (not implemented in this version).
+        ``n_threads`` or ``dims_to_backprop``; from ``backward()`` with ``"crit-sets"`` when a
+        target is not finite.
 
     Notes
     -----
@@ -222,6 +227,14 @@ def persistence_diagram(
     constants and their upstream gradient is dropped. The map is piecewise differentiable, not
     smooth: the pairing changes where values cross, and at exact ties the filtration order
     (emission index) decides. Double backward works (``create_graph=True``).
+
+    With ``"crit-sets"`` (Nigmetov and Morozov) each diagram point with upstream gradient
+    (g_b, g_d) asks its birth to move to ``b - step_size * g_b`` and its death to
+    ``d - step_size * g_d``; each move yields a critical set, every cell of which gets that
+    target; conflicts within a dimension are resolved by ``conflict_strategy``, and the gradient
+    on ``values`` is ``value - target`` on every touched cell (summed per contribution for
+    ``"sum"``), zero elsewhere. It is a displacement, not divided by ``step_size``. Essential rows
+    have no death move. The backward is once-differentiable.
 
     **Vietoris-Rips without the complex.** A Vietoris-Rips filtration builds its cells only when
     something needs them (``fil.values``, cells, critical sets). Until then, dgm-loss diagrams
@@ -235,6 +248,9 @@ def persistence_diagram(
     ----------
     Edelsbrunner, H., Letscher, D., Zomorodian, A. (2002). Topological persistence and
     simplification. Discrete Comput. Geom. 28, 511-533. doi:10.1007/s00454-002-2885-2
+
+    Nigmetov, A., Morozov, D. (2024). Topological optimization with big steps. Discrete Comput.
+    Geom. 72, 310-344. doi:10.1007/s00454-023-00613-x
 
     Examples
     --------
@@ -255,7 +271,7 @@ def persistence_diagram(
     include_inf_points = _v.check_bool(include_inf_points, "include_inf_points")
     gradient_method = _v.check_choice(gradient_method, "gradient_method", _GRADIENT_METHODS)
     _v.check_positive_finite(step_size, "step_size")
-    ConflictStrategy._parse(conflict_strategy, "conflict_strategy")
+    strategy = ConflictStrategy._parse(conflict_strategy, "conflict_strategy")
     n_threads = _v.check_n_threads(n_threads)
     if dualize is None:
         dualize = fil.kind == "vr"
@@ -263,13 +279,16 @@ def persistence_diagram(
     # without it, and learns its max_dim from them (dims_to_backprop is checked below).
     implicit = fil._vr_source is not None and not fil._is_built and dualize and gradient_method == "dgm-loss"
     dims_to_backprop = _check_dims_to_backprop(dims_to_backprop, None if implicit else fil.max_dim)
-    if gradient_method == "crit-sets":
-        raise NotImplementedError(
-            "gradient_method='crit-sets' is not implemented in this version of oineus_diff; "
-            "use gradient_method='dgm-loss'"
-        )
     index_pairs: list[_np.ndarray] | Callable[[], list[_np.ndarray]]
-    if implicit:
+    if gradient_method == "crit-sets":
+        handle = _core.TopologyOptimizer(fil._handle, dualize, fil.dtype == _torch.float32)
+        index_pairs = handle.index_diagrams(include_inf_points, n_threads)
+        state = _CritSetsState(handle, fil, float(step_size), strategy.value, n_threads)
+        tensors = [
+            _CritSetsDiagram.apply(fil.values, _torch.from_numpy(pairs).to(fil.device), state, dim)
+            for dim, pairs in enumerate(index_pairs)
+        ]
+    elif implicit:
         assert fil._vr_source is not None
         # Vietoris-Rips without its complex: the core reduces cohomology implicitly and reports
         # each point's critical edges; the sids are found only if index_pairs is asked for.
@@ -298,9 +317,88 @@ def persistence_diagram(
 
 def _gather_diagram(fil: DiffFiltration, pairs: _np.ndarray) -> _torch.Tensor:
     """``values[pairs]`` with essential deaths replaced by ±inf (constants without gradient)."""
-    values = fil.values
-    index = _torch.from_numpy(pairs).to(values.device)
+    return _gather(fil.values, _torch.from_numpy(pairs).to(fil.device), fil.negate)
+
+
+def _gather(values: _torch.Tensor, index: _torch.Tensor, negate: bool) -> _torch.Tensor:
     essential = index < 0
     gathered = values[index.clamp(min=0)]
-    infinity = _torch.tensor(-_np.inf if fil.negate else _np.inf, dtype=values.dtype, device=values.device)
+    infinity = _torch.tensor(-_np.inf if negate else _np.inf, dtype=values.dtype, device=values.device)
     return _torch.where(essential, infinity, gathered)
+
+
+class _CritSetsState:
+    """What the crit-sets backward of every dimension shares.
+
+    The core optimizer (its cached reductions serve all dimensions), the forward values and the
+    resolved parameters.
+    """
+
+    __slots__ = ("handle", "values", "negate", "step_size", "strategy", "n_threads")
+
+    def __init__(
+        self,
+        handle: _core.TopologyOptimizer,
+        fil: DiffFiltration,
+        step_size: float,
+        strategy: str,
+        n_threads: int,
+    ) -> None:
+        self.handle = handle
+        self.values = fil.values.detach()
+        self.negate = fil.negate
+        self.step_size = step_size
+        self.strategy = strategy
+        self.n_threads = n_threads
+
+    def gradient(self, dim: int, index: _torch.Tensor, grad: _torch.Tensor) -> _torch.Tensor:
+        """Return the gradient on ``values`` for upstream ``grad`` of the diagram of ``dim``."""
+        values = self.values
+        births, deaths = index[:, 0], index[:, 1]
+        finite = deaths >= 0
+        birth_values = values[births]
+        death_values = values[deaths.clamp(min=0)]
+        grad = grad.to(values.dtype)
+        birth_targets = birth_values - self.step_size * grad[:, 0]
+        death_targets = death_values - self.step_size * grad[:, 1]
+        move_birth = birth_targets != birth_values
+        move_death = (death_targets != death_values) & finite
+        bad = (move_birth & ~_torch.isfinite(birth_targets)).any() | (
+            move_death & ~_torch.isfinite(death_targets)
+        ).any()
+        if bool(bad):
+            raise ValueError(f"crit-sets backward received a non-finite gradient in dimension {dim}")
+        cells = _torch.cat([births[move_birth], deaths[move_death]]).cpu().numpy().astype(_np.uint32)
+        targets = _torch.cat([birth_targets[move_birth], death_targets[move_death]])
+        targets_np = targets.detach().cpu().to(_torch.float64).numpy()
+        out = _torch.zeros_like(values)
+        if len(cells) == 0:
+            return out
+        sids, grads = self.handle.crit_sets_gradient(cells, targets_np, self.strategy, self.n_threads)
+        out[_torch.from_numpy(sids).to(values.device)] = _torch.from_numpy(grads).to(
+            values.device, values.dtype
+        )
+        return out
+
+
+class _CritSetsDiagram(_torch.autograd.Function):
+    """The diagram gather of one dimension, with the critical-set backward of SPEC §4.5.
+
+    Forward is ``values[index]`` with essential deaths ±inf; backward is not a gather (see
+    ``_CritSetsState.gradient``) and is once-differentiable.
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Any, values: _torch.Tensor, index: _torch.Tensor, state: _CritSetsState, dim: int
+    ) -> _torch.Tensor:
+        ctx.state = state
+        ctx.dim = dim
+        ctx.save_for_backward(index)
+        return _gather(values.detach(), index, state.negate)
+
+    @staticmethod
+    @_once_differentiable
+    def backward(ctx: Any, grad: _torch.Tensor) -> tuple[_torch.Tensor, None, None, None]:
+        (index,) = ctx.saved_tensors
+        return ctx.state.gradient(ctx.dim, index, grad), None, None, None

@@ -278,12 +278,12 @@ def test_non_bool_flags_of_persistence_diagram_raise_type_error(fil, name, value
 
 
 @pytest.mark.parametrize("spelling", ["crit-sets", "Crit-Sets", "CRIT-SETS"])
-def test_crit_sets_raises_not_implemented_error(fil, spelling):
-    with pytest.raises(NotImplementedError, match="crit-sets"):
-        od.persistence_diagram(fil, gradient_method=spelling)
+def test_crit_sets_is_accepted_in_any_case(fil, spelling):
+    dgms = od.persistence_diagram(fil, gradient_method=spelling)
+    assert dgms.gradient_method == "crit-sets"
 
 
-def test_crit_sets_validates_arguments_before_not_implemented(fil):
+def test_crit_sets_validates_arguments(fil):
     with pytest.raises(ValueError, match="conflict_strategy"):
         od.persistence_diagram(fil, gradient_method="crit-sets", conflict_strategy="nope")
     with pytest.raises(ValueError, match="dims_to_backprop"):

@@ -490,12 +490,15 @@ def test_dims_to_backprop_is_only_a_hint():
             assert_identical(x, y)
 
 
-def test_crit_sets_is_not_implemented():
+@pytest.mark.parametrize("spelling", ["crit-sets", "CRIT-SETS"])
+def test_crit_sets_gives_the_dgm_loss_diagrams(spelling):
     fil = od.vr_filtration(unit_square(), max_dim=2)
-    with pytest.raises(NotImplementedError, match="crit-sets"):
-        od.persistence_diagram(fil, gradient_method="crit-sets")
-    with pytest.raises(NotImplementedError, match="crit-sets"):
-        od.persistence_diagram(fil, gradient_method="CRIT-SETS")
+    reference = od.persistence_diagram(fil, include_inf_points=True)
+    dgms = od.persistence_diagram(fil, gradient_method=spelling, include_inf_points=True)
+    assert dgms.gradient_method == "crit-sets"
+    for d in reference:
+        assert_identical(dgms[d].detach(), reference[d].detach())
+        np.testing.assert_array_equal(dgms.index_pairs(d), reference.index_pairs(d))
 
 
 @pytest.mark.parametrize("include_inf_points", [False, True])

@@ -1,5 +1,7 @@
 //! `Filtration` handles and the builders that make them.
 
+use std::sync::Arc;
+
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, PyReadonlyArrayDyn, PyUntypedArrayMethods};
 use oineus_diff_core::filtration::cubical::{cube_filtration as core_cube, CubeParams, ValuesOn};
 use oineus_diff_core::filtration::freudenthal::{freudenthal_filtration as core_freudenthal, FreudenthalParams};
@@ -19,7 +21,8 @@ type CscArrays<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
 /// A filtration owned by the core; Python's `DiffFiltration` holds one.
 #[pyclass(name = "Filtration", module = "oineus_diff._core", frozen)]
 pub struct PyFiltration {
-    pub(crate) inner: Filtration,
+    /// Shared with the optimizers built from this filtration.
+    pub(crate) inner: Arc<Filtration>,
 }
 
 fn flat_u32_to_2d<'py>(py: Python<'py>, flat: Vec<u32>, width: usize) -> PyResult<Bound<'py, PyArray2<u32>>> {
@@ -149,7 +152,7 @@ pub fn vr_filtration(
         single_precision,
     );
     let inner = runtime::run(py, n_threads, |interrupt| core_vr(&input, &params, interrupt))?;
-    Ok(PyFiltration { inner })
+    Ok(PyFiltration { inner: Arc::new(inner) })
 }
 
 /// One diagram dimension of [`vr_persistence`]: birth and death critical edges (int64 (n, 2),
@@ -273,7 +276,7 @@ pub fn freudenthal_filtration(
     let inner = runtime::run(py, n_threads, |interrupt| {
         core_freudenthal(values, &shape, &params, interrupt)
     })?;
-    Ok(PyFiltration { inner })
+    Ok(PyFiltration { inner: Arc::new(inner) })
 }
 
 /// Build a cubical filtration from a contiguous float64 array of 1 to 4 axes.
@@ -299,5 +302,5 @@ pub fn cube_filtration(
         values_on,
     };
     let inner = runtime::run(py, n_threads, |interrupt| core_cube(values, &shape, &params, interrupt))?;
-    Ok(PyFiltration { inner })
+    Ok(PyFiltration { inner: Arc::new(inner) })
 }

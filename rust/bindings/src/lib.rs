@@ -7,6 +7,7 @@
 mod distance;
 mod errors;
 mod filtration;
+mod optimizer;
 mod persistence;
 mod runtime;
 
@@ -37,6 +38,7 @@ fn _spin_until_interrupted(py: Python<'_>, seconds: f64) -> PyResult<bool> {
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<filtration::PyFiltration>()?;
+    m.add_class::<optimizer::PyTopologyOptimizer>()?;
     m.add_function(wrap_pyfunction!(filtration::vr_filtration, m)?)?;
     m.add_function(wrap_pyfunction!(filtration::vr_persistence, m)?)?;
     m.add_function(wrap_pyfunction!(filtration::freudenthal_filtration, m)?)?;

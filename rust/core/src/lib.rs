@@ -6,6 +6,7 @@
 //! - [`matrix`]: sparse Z/2 boundary matrices and their anti-transposes.
 //! - [`reduction`]: the canonical (ELZ) reduction with V; for pairs only, union-find for H0 and
 //!   clearing for the rest.
+//! - [`critical_sets`]: the four critical-set moves, conflict strategies and the optimizer state.
 //! - [`diagram`]: pairs to index diagrams, essential classes, zero-persistence pruning.
 //! - [`distance`]: Wasserstein (auction) and bottleneck matchings between diagrams.
 //! - [`Error`] and [`Interrupt`]: failures as values, and cooperative cancellation.
@@ -34,6 +35,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod critical_sets;
 pub mod diagram;
 pub mod distance;
 mod error;
