@@ -15,9 +15,12 @@ torch.Size([30, 2])
 from oineus_diff._core import __version__
 from oineus_diff.filtrations import (
     DiffFiltration,
+    alpha_filtration,
+    cech_delaunay_filtration,
     cube_filtration,
     freudenthal_filtration,
     vr_filtration,
+    weak_alpha_filtration,
 )
 from oineus_diff.optimizer import ConflictStrategy, DenoiseStrategy
 from oineus_diff.persistence import PersistenceDiagrams, persistence_diagram
@@ -28,8 +31,11 @@ __all__ = [
     "DiffFiltration",
     "PersistenceDiagrams",
     "__version__",
+    "alpha_filtration",
+    "cech_delaunay_filtration",
     "cube_filtration",
     "freudenthal_filtration",
     "persistence_diagram",
     "vr_filtration",
+    "weak_alpha_filtration",
 ]

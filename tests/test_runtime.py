@@ -239,10 +239,13 @@ def test_public_names_are_exactly_the_exported_api():
         "DiffFiltration",
         "PersistenceDiagrams",
         "__version__",
+        "alpha_filtration",
+        "cech_delaunay_filtration",
         "cube_filtration",
         "freudenthal_filtration",
         "persistence_diagram",
         "vr_filtration",
+        "weak_alpha_filtration",
     }
     assert public == set(od.__all__) - {"__version__"}
     assert isinstance(od.__version__, str) and od.__version__

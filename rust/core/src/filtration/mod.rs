@@ -11,6 +11,7 @@
 //! see `grid`), decoded arithmetically. No allocation per cell.
 
 pub mod cubical;
+pub mod delaunay;
 pub mod freudenthal;
 mod grid;
 mod radix;
@@ -34,6 +35,12 @@ pub enum Kind {
     Freudenthal,
     /// Cubical complex of a grid, values on vertices or on top cells.
     Cubical,
+    /// Alpha complex: squared alpha values on the Delaunay triangulation.
+    Alpha,
+    /// Weak alpha: the squared circumradius of the longest edge of each Delaunay simplex.
+    WeakAlpha,
+    /// Čech–Delaunay: the squared radius of each Delaunay simplex's minimum enclosing ball.
+    CechDelaunay,
 }
 
 impl Kind {
@@ -43,6 +50,9 @@ impl Kind {
             Kind::VietorisRips => "vr",
             Kind::Freudenthal => "freudenthal",
             Kind::Cubical => "cubical",
+            Kind::Alpha => "alpha",
+            Kind::WeakAlpha => "weak_alpha",
+            Kind::CechDelaunay => "cech_delaunay",
         }
     }
 }
