@@ -622,18 +622,22 @@ def _delaunay_values(
     source = points.to(_torch.float64)
     sources = core.sources().astype(_np.int64)[n_vertices:]
     formula = _torch.zeros(len(sources), dtype=_torch.float64, device=device)
+    valid = _torch.ones(len(sources), dtype=_torch.bool, device=device)
     for dim in range(1, core.max_dim() + 1):
         lo, hi = core.dim_range(dim)
         rows = _np.flatnonzero((sources >= lo) & (sources < hi))
         if len(rows) == 0:
             continue
         simplices = core.cells_in_dimension(dim).astype(_np.int64)[sources[rows] - lo]
-        radius2 = _geometry.circumradius2(source, _torch.from_numpy(simplices).to(device))
-        formula = formula.index_copy(0, _torch.from_numpy(rows).to(device), radius2)
+        radius2, ok = _geometry.circumradius2(source, _torch.from_numpy(simplices).to(device))
+        index = _torch.from_numpy(rows).to(device)
+        formula = formula.index_copy(0, index, radius2)
+        valid = valid.index_copy(0, index, ok)
     if not squared:
         formula = _geometry.safe_sqrt(formula)
-    # formula - formula.detach() is exactly 0 in the forward pass and carries the derivative.
-    delta = _torch.where(formula.isfinite(), formula - formula.detach(), _torch.zeros_like(formula))
+    # formula - formula.detach() is exactly 0 in the forward pass and carries the derivative;
+    # cells whose closed form under- or overflowed keep the core's value with zero gradient.
+    delta = _torch.where(valid & formula.isfinite(), formula - formula.detach(), _torch.zeros_like(formula))
     return exact + _torch.cat([_torch.zeros(n_vertices, dtype=dtype, device=device), delta.to(dtype)])
 
 

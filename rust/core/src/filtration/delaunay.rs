@@ -185,14 +185,21 @@ impl Complex {
         &self.points[v as usize]
     }
 
-    /// The squared circumradius of the lexicographically i-th d-simplex.
+    /// The squared circumradius of the lexicographically i-th d-simplex. A simplex whose
+    /// closed form underflows to 0/0 (coordinate differences spanning more than about 150
+    /// orders of magnitude within one simplex) gets +∞ rather than NaN.
     fn radius2(&self, d: usize, i: usize) -> f64 {
         let s = self.blocks[d].tuple(i);
-        match d {
+        let r2 = match d {
             0 => 0.0,
             1 => edge_radius2(self.point(s[0]), self.point(s[1])),
             2 => triangle_radius2(self.point(s[0]), self.point(s[1]), self.point(s[2])),
             _ => tetrahedron_radius2(self.point(s[0]), self.point(s[1]), self.point(s[2]), self.point(s[3])),
+        };
+        if r2.is_nan() {
+            f64::INFINITY
+        } else {
+            r2
         }
     }
 
