@@ -184,10 +184,22 @@ def test_kind_negate_and_default_dualize():
 
 
 def det(m):
-    """Exact determinant of a small square matrix of Fractions (Laplace expansion)."""
-    if len(m) == 1:
-        return m[0][0]
-    return sum((-1) ** j * m[0][j] * det([row[:j] + row[j + 1 :] for row in m[1:]]) for j in range(len(m)))
+    """Exact determinant of a small square matrix of Fractions (Gaussian elimination)."""
+    m = [list(row) for row in m]
+    n, result = len(m), Fraction(1)
+    for col in range(n):
+        pivot = next((r for r in range(col, n) if m[r][col] != 0), None)
+        if pivot is None:
+            return Fraction(0)
+        if pivot != col:
+            m[col], m[pivot] = m[pivot], m[col]
+            result = -result
+        result *= m[col][col]
+        for r in range(col + 1, n):
+            factor = m[r][col] / m[col][col]
+            if factor:
+                m[r] = [a - factor * b for a, b in zip(m[r], m[col], strict=True)]
+    return result
 
 
 def in_sphere_sign(simplex, p):
