@@ -44,6 +44,7 @@ bench: build
 	@scripts/setup-env.sh dev test plot bench
 	$(PY) benchmarks/bench_vr.py
 	$(PY) benchmarks/bench_grid.py
+	$(PY) benchmarks/bench_alpha.py
 
 clean:
 	rm -rf target $(VENV) oineus_diff/_core*.so

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import subprocess
+import sys
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -450,3 +453,22 @@ def test_cuda_points_stay_on_device():
         od.persistence_diagram(fil)[1].sum().backward()
         assert pts.grad.device == pts.device
         pts.grad = None
+
+
+def test_example_comparing_the_builders_runs():
+    script = Path(__file__).resolve().parent.parent / "examples" / "bench_alpha_vs_cd.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--n-2d", "150", "--n-3d", "200"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    rows = [
+        line.split()
+        for line in result.stdout.splitlines()
+        if line.split()[:1] in (["alpha"], ["weak_alpha"], ["cech_delaunay"])
+    ]
+    assert [row[0] for row in rows] == ["alpha", "weak_alpha", "cech_delaunay"] * 2
+    # Every builder sees the loop above its noise floor.
+    assert all(int(row[3]) >= 1 for row in rows)
