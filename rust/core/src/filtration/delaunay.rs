@@ -647,6 +647,33 @@ mod tests {
         assert!(fil.sorted_id(&[0, 2, 3]).is_ok());
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        /// The top dimension comes from the dual-graph union-find (a Delaunay complex is a
+        /// ball); both sides must give the pairs of the canonical reduction.
+        #[test]
+        fn pairs_equal_the_canonical_reduction(
+            coords in proptest::collection::vec(-4i32..=4, 6..90),
+            d in 2usize..=3,
+            builder in 0u8..3,
+        ) {
+            use crate::reduction::{canonical_pairs, persistence_pairs, Side};
+            let n = coords.len() / d;
+            let pts: Vec<f64> = coords[..n * d].iter().map(|&x| f64::from(x) * 0.37).collect();
+            let never = Interrupt::never();
+            let fil = match builder {
+                0 => alpha_filtration(&pts, n, d, &DOUBLE, &never),
+                1 => weak_alpha_filtration(&pts, n, d, &DOUBLE, &never),
+                _ => cech_delaunay_filtration(&pts, n, d, &DOUBLE, &never),
+            }
+            .unwrap();
+            let expected = canonical_pairs(&fil);
+            proptest::prop_assert_eq!(&persistence_pairs(&fil, Side::Homology, &never).unwrap(), &expected);
+            proptest::prop_assert_eq!(&persistence_pairs(&fil, Side::Cohomology, &never).unwrap(), &expected);
+        }
+    }
+
     #[test]
     fn subsets_are_lexicographic() {
         let mut out = Vec::new();

@@ -357,12 +357,16 @@ impl Filtration {
     }
 
     /// D if this filtration is a D-ball whose top cells are all present (an unwrapped grid with
-    /// `max_dim` equal to its number of axes, D ≥ 2); every (D − 1)-cell then bounds one or two
-    /// top cells, and the top-dimensional pairs follow from a union-find on the dual graph.
+    /// `max_dim` equal to its number of axes, or a Delaunay triangulation, which fills the convex
+    /// hull of its points; D ≥ 2); every (D − 1)-cell then bounds one or two top cells, and the
+    /// top-dimensional pairs follow from a union-find on the dual graph.
     pub fn ball_dimension(&self) -> Option<usize> {
         match &self.cells {
             Cells::Grid(grid) => grid.ball_dimension().filter(|&d| d >= 2 && d == self.max_dim()),
-            Cells::Simplicial(_) => None,
+            Cells::Simplicial(_) => match self.kind {
+                Kind::Alpha | Kind::WeakAlpha | Kind::CechDelaunay => Some(self.max_dim()).filter(|&d| d >= 2),
+                Kind::VietorisRips | Kind::Freudenthal | Kind::Cubical => None,
+            },
         }
     }
 
