@@ -179,8 +179,9 @@ pub struct Filtration {
     /// `starts[d]..starts[d + 1]` are the sids of dimension d.
     starts: Vec<usize>,
     values: Vec<f64>,
-    /// Per sid, where the value is read from: the global sid of the critical edge (VR; a vertex
-    /// points to itself) or the flat index of a data entry (grids).
+    /// Per sid, where the value is read from: the global sid of the critical edge (VR, weak
+    /// alpha; a vertex holds its own id), of the simplex whose closed form gives the value
+    /// (alpha, Čech–Delaunay), or the flat index of a data entry (grids).
     sources: Vec<u32>,
 }
 
@@ -311,14 +312,17 @@ impl Filtration {
         &self.values
     }
 
-    /// Per sid, where the value is read from: the global sid of the critical edge (VR; a vertex
-    /// points to itself) or the flat index of the data entry it is gathered from (grids).
+    /// Per sid, where the value is read from: the global sid of the critical edge (VR, weak
+    /// alpha; a vertex holds its own id), of the simplex whose squared circumradius is the value
+    /// (alpha: the attaching simplex; Čech–Delaunay: the simplex defining the minimum enclosing
+    /// ball), or the flat index of the data entry it is gathered from (grids).
     pub fn sources(&self) -> &[u32] {
         &self.sources
     }
 
     /// Per sid, the edge a cell's value is read from, as (larger vertex, smaller vertex); a vertex
-    /// v gives (v, v). Meaningful for kinds whose values come from edges (Vietoris-Rips).
+    /// v gives (v, v). Meaningful for kinds whose values come from edges (Vietoris-Rips,
+    /// weak alpha).
     pub fn critical_edges(&self) -> Vec<[u32; 2]> {
         let edges = self.cells_in_dimension(1);
         let first_edge = self.dim_range(1).start;
