@@ -46,6 +46,7 @@ bench: build
 	$(PY) benchmarks/bench_grid.py
 	$(PY) benchmarks/bench_distances.py
 	$(PY) benchmarks/bench_critsets.py
+	$(PY) benchmarks/bench_alpha.py
 
 clean:
 	rm -rf target $(VENV) oineus_diff/_core*.so

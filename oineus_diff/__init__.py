@@ -27,9 +27,12 @@ from oineus_diff.distances import (
 )
 from oineus_diff.filtrations import (
     DiffFiltration,
+    alpha_filtration,
+    cech_delaunay_filtration,
     cube_filtration,
     freudenthal_filtration,
     vr_filtration,
+    weak_alpha_filtration,
 )
 from oineus_diff.optimizer import ConflictStrategy, DenoiseStrategy, IndicesValues, TopologyOptimizer
 from oineus_diff.persistence import PersistenceDiagrams, persistence_diagram
@@ -44,8 +47,10 @@ __all__ = [
     "PersistenceDiagrams",
     "TopologyOptimizer",
     "__version__",
+    "alpha_filtration",
     "bottleneck_distance",
     "bottleneck_matching",
+    "cech_delaunay_filtration",
     "cube_filtration",
     "freudenthal_filtration",
     "persistence_diagram",
@@ -56,4 +61,5 @@ __all__ = [
     "wasserstein_cost",
     "wasserstein_distance",
     "wasserstein_matching",
+    "weak_alpha_filtration",
 ]

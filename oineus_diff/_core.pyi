@@ -12,13 +12,16 @@ __all__ = [
     "__version__",
     "_panic_in_worker",
     "_spin_until_interrupted",
+    "alpha_filtration",
     "bottleneck_matching",
+    "cech_delaunay_filtration",
     "cube_filtration",
     "freudenthal_filtration",
     "index_diagrams",
     "vr_filtration",
     "vr_persistence",
     "wasserstein_matching",
+    "weak_alpha_filtration",
 ]
 
 @final
@@ -138,6 +141,21 @@ def cube_filtration(
     data: npt.NDArray[np.float64], negate: bool, max_dim: int, values_on_cells: bool, n_threads: int
 ) -> Filtration:
     """Build a cubical filtration from a contiguous float64 array of 1 to 4 axes."""
+
+def alpha_filtration(
+    points: npt.NDArray[np.float64], squared: bool, single_precision: bool, n_threads: int
+) -> Filtration:
+    """Build an alpha filtration from a contiguous float64 (n, 2) or (n, 3) array."""
+
+def weak_alpha_filtration(
+    points: npt.NDArray[np.float64], squared: bool, single_precision: bool, n_threads: int
+) -> Filtration:
+    """Build a weak alpha filtration from a contiguous float64 (n, 2) or (n, 3) array."""
+
+def cech_delaunay_filtration(
+    points: npt.NDArray[np.float64], squared: bool, single_precision: bool, n_threads: int
+) -> Filtration:
+    """Build a Čech–Delaunay filtration from a contiguous float64 (n, 2) or (n, 3) array."""
 
 def index_diagrams(
     fil: Filtration, dualize: bool, include_inf_points: bool, n_threads: int

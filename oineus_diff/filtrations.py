@@ -7,7 +7,9 @@ builder's formula, so that gradients reach the input.
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +20,15 @@ import torch as _torch
 from oineus_diff import _core, _geometry
 from oineus_diff import _validation as _v
 
-__all__ = ["DiffFiltration", "cube_filtration", "freudenthal_filtration", "vr_filtration"]
+__all__ = [
+    "DiffFiltration",
+    "alpha_filtration",
+    "cech_delaunay_filtration",
+    "cube_filtration",
+    "freudenthal_filtration",
+    "vr_filtration",
+    "weak_alpha_filtration",
+]
 
 
 class DiffFiltration:
@@ -34,7 +44,8 @@ class DiffFiltration:
         Entry i is the value of the cell with sid i, in the filtration dtype, on the input's
         device, carrying the autograd graph of the input.
     kind : str
-        ``"vr"``, ``"freudenthal"`` or ``"cubical"``.
+        ``"vr"``, ``"freudenthal"``, ``"cubical"``, ``"alpha"``, ``"weak_alpha"`` or
+        ``"cech_delaunay"``.
     negate : bool
         Whether the order is by decreasing value (values are stored raw either way).
     max_dim : int
@@ -154,13 +165,17 @@ class DiffFiltration:
     def critical_indices(self) -> _np.ndarray | None:
         """Where each cell's value comes from.
 
-        For Vietoris-Rips, an int64 array of shape (n_cells, 2): the critical edge (x, y) with
-        x > y; a vertex v gives (v, v). For a distance matrix the gradient of the cell lands in
-        ``D[x, y]``. For Freudenthal and cubical filtrations, an int64 array of shape (n_cells,):
-        the flat index into the data that the value is gathered from.
+        For Vietoris-Rips and weak alpha, an int64 array of shape (n_cells, 2): the critical edge
+        (x, y) with x > y; a vertex v gives (v, v). For a distance matrix the gradient of the cell
+        lands in ``D[x, y]``. For Freudenthal and cubical filtrations, an int64 array of shape
+        (n_cells,): the flat index into the data that the value is gathered from. For alpha and
+        Čech-Delaunay, ``None`` (a value depends on up to four points).
         """
-        if self.kind == "vr":
+        kind = self.kind
+        if kind in ("vr", "weak_alpha"):
             return self._handle.critical_edges().astype(_np.int64)
+        if kind in ("alpha", "cech_delaunay"):
+            return None
         return self._handle.sources().astype(_np.int64)
 
     def size(self) -> int:
@@ -656,3 +671,303 @@ def cube_filtration(
     n_threads = _v.check_n_threads(n_threads)
     core = _core.cube_filtration(array, negate, max_dim, values_on != "vertices", n_threads)
     return DiffFiltration._create(core, _gathered_values(core, tensor), tuple(tensor.shape))
+
+
+_LOGGER = logging.getLogger("oineus_diff")
+
+
+def _delaunay_input(points: Any) -> tuple[_torch.Tensor, _np.ndarray]:
+    tensor = _v.as_tensor(points, "points")
+    if tensor.ndim != 2 or tensor.shape[1] not in (2, 3):
+        raise ValueError(f"points must have shape (n, 2) or (n, 3); got {tuple(tensor.shape)}")
+    if tensor.numel() == 0:
+        raise ValueError(f"points is empty (shape {tuple(tensor.shape)})")
+    return tensor, _v.detached_float64(tensor, "points")
+
+
+def _check_eps_zero(eps: Any) -> None:
+    eps = _v.check_float(eps, "eps")
+    if eps != 0.0:
+        raise ValueError(f"eps must be 0.0 for Delaunay filtrations (values are exact); got {eps}")
+
+
+def _delaunay_build(
+    builder: Any, points: Any, squared: Any, print_time: Any, n_threads: Any, name: str
+) -> DiffFiltration:
+    tensor, array = _delaunay_input(points)
+    squared = _v.check_bool(squared, "squared")
+    print_time = _v.check_bool(print_time, "print_time")
+    n_threads = _v.check_n_threads(n_threads)
+    dtype = _v.filtration_dtype(tensor)
+    start = time.perf_counter()
+    core = builder(array, squared, dtype == _torch.float32, n_threads)
+    if print_time:
+        _LOGGER.info("%s: %d cells built in %.3f s", name, core.size(), time.perf_counter() - start)
+    values = _delaunay_values(core, tensor, dtype, squared)
+    return DiffFiltration._create(core, values, tuple(tensor.shape))
+
+
+def _delaunay_values(
+    core: _core.Filtration, points: _torch.Tensor, dtype: _torch.dtype, squared: bool
+) -> _torch.Tensor:
+    """Return the core's values, carrying the derivative of each cell's source closed form."""
+    device = points.device
+    exact = _torch.from_numpy(core.values()).to(device=device, dtype=dtype)
+    n_vertices = core.dim_range(1)[0]
+    if not (points.requires_grad and points.is_floating_point()) or len(exact) == n_vertices:
+        return exact
+    # Formulas run in float64 (no overflow of products of squared lengths in float32); the cast
+    # back to the filtration dtype keeps the gradient.
+    source = points.to(_torch.float64)
+    sources = core.sources().astype(_np.int64)[n_vertices:]
+    formula = _torch.zeros(len(sources), dtype=_torch.float64, device=device)
+    valid = _torch.ones(len(sources), dtype=_torch.bool, device=device)
+    for dim in range(1, core.max_dim() + 1):
+        lo, hi = core.dim_range(dim)
+        rows = _np.flatnonzero((sources >= lo) & (sources < hi))
+        if len(rows) == 0:
+            continue
+        simplices = core.cells_in_dimension(dim).astype(_np.int64)[sources[rows] - lo]
+        radius2, ok = _geometry.circumradius2(source, _torch.from_numpy(simplices).to(device))
+        index = _torch.from_numpy(rows).to(device)
+        formula = formula.index_copy(0, index, radius2)
+        valid = valid.index_copy(0, index, ok)
+    if not squared:
+        formula = _geometry.safe_sqrt(formula)
+    # formula - formula.detach() is exactly 0 in the forward pass and carries the derivative;
+    # cells whose closed form under- or overflowed keep the core's value with zero gradient.
+    delta = _torch.where(valid & formula.isfinite(), formula - formula.detach(), _torch.zeros_like(formula))
+    return exact + _torch.cat([_torch.zeros(n_vertices, dtype=dtype, device=device), delta.to(dtype)])
+
+
+def alpha_filtration(
+    points: Any,
+    eps: float = 0.0,
+    exact: bool = False,
+    print_time: bool = False,
+    *,
+    squared: bool = True,
+    n_threads: int | None = 1,
+) -> DiffFiltration:
+    """Build the alpha filtration of a 2-D or 3-D point cloud.
+
+    The complex is the Delaunay triangulation of the distinct points with all its faces. A
+    simplex's value is its squared alpha value (the CGAL and GUDHI convention): processing
+    dimensions from the top down, a *Gabriel* simplex (no vertex of a cofacet strictly inside its
+    smallest circumsphere) takes its squared circumradius, and any other simplex takes the
+    minimum value over its cofacets. Predicates and Gabriel tests are exact; co-circular and
+    co-spherical ties are broken by a symbolic perturbation, so the triangulation depends on the
+    points alone. Collinear points give the path along their line, coplanar 3-D points their
+    planar triangulation, and exact duplicates are merged into the lowest index.
+
+    Parameters
+    ----------
+    points : torch.Tensor or numpy.ndarray of shape (n_points, 2) or (n_points, 3)
+        The points (rows). Any real dtype, any device, any strides.
+    eps : float, default 0.0
+        Must be 0.0 (values are always exact).
+    exact : bool, default False
+        Accepted for compatibility; no effect (predicates are always exact).
+    print_time : bool, default False
+        Log the construction time to the ``oineus_diff`` logger at INFO level.
+    squared : bool, default True
+        Squared radii (``True``) or radii (``False``).
+    n_threads : int or None, default 1
+        Worker threads for the construction; the result does not depend on it.
+
+    Returns
+    -------
+    DiffFiltration
+        ``kind == "alpha"``; ``critical_indices`` is ``None``.
+
+    Raises
+    ------
+    TypeError
+        If ``points`` is not a real tensor or array, or a parameter has the wrong type.
+    ValueError
+        For a shape other than (n, 2) or (n, 3), empty or non-finite points, ``eps != 0`` or
+        ``n_threads < 1``.
+    MemoryError
+        If the complex does not fit in memory.
+
+    Notes
+    -----
+    **Gradients.** Each simplex has an *attaching simplex* τ (itself when Gabriel) whose squared
+    circumradius is its value; the gradient is that of the closed form of τ's squared
+    circumradius with respect to τ's vertices (SPEC §3.4), so it reaches up to four points.
+    Vertices are constants. Among cofacets tied at the minimum, the earliest in filtration order
+    supplies τ. The forward numbers are the core's float64 values rounded to the filtration
+    dtype. Values are piecewise smooth: the attaching simplex changes where the Delaunay
+    triangulation or a Gabriel test changes. Merged duplicates receive zero gradient.
+
+    References
+    ----------
+    Edelsbrunner, H., Mücke, E. P. (1994). Three-dimensional alpha shapes. ACM Transactions on
+    Graphics 13(1), 43-72. doi:10.1145/174462.156635
+
+    Examples
+    --------
+    >>> import torch, oineus_diff as od
+    >>> kite = torch.tensor([[-1.0, 0], [1, 0], [0, 2], [0, -2]], dtype=torch.float64)
+    >>> dgms = od.persistence_diagram(od.alpha_filtration(kite))
+    >>> dgms[1]
+    tensor([[1.2500, 1.5625],
+            [1.2500, 1.5625]], dtype=torch.float64)
+    """
+    _check_eps_zero(eps)
+    _v.check_bool(exact, "exact")
+    return _delaunay_build(_core.alpha_filtration, points, squared, print_time, n_threads, "alpha_filtration")
+
+
+def weak_alpha_filtration(
+    points: Any,
+    *,
+    packed: bool = False,
+    print_time: bool = False,
+    squared: bool = True,
+    n_threads: int | None = 1,
+) -> DiffFiltration:
+    """Build the weak alpha filtration of a 2-D or 3-D point cloud.
+
+    The complex is the Delaunay complex of :func:`alpha_filtration`. A simplex's value is the
+    squared circumradius of its longest edge, (length)²/4: 0 for vertices, ‖p − q‖²/4 for an
+    edge, the largest edge value for triangles and tetrahedra. This is the Vietoris-Rips value
+    (on the squared-radius scale) restricted to the Delaunay complex.
+
+    Parameters
+    ----------
+    points : torch.Tensor or numpy.ndarray of shape (n_points, 2) or (n_points, 3)
+        The points (rows). Any real dtype, any device, any strides.
+    packed : bool, default False
+        Accepted for compatibility; no effect.
+    print_time : bool, default False
+        Log the construction time to the ``oineus_diff`` logger at INFO level.
+    squared : bool, default True
+        Squared radii (``True``) or radii, i.e. half edge lengths (``False``).
+    n_threads : int or None, default 1
+        Worker threads for the construction; the result does not depend on it.
+
+    Returns
+    -------
+    DiffFiltration
+        ``kind == "weak_alpha"``; ``critical_indices`` has shape (n_cells, 2).
+
+    Raises
+    ------
+    TypeError
+        If ``points`` is not a real tensor or array, or a parameter has the wrong type.
+    ValueError
+        For a shape other than (n, 2) or (n, 3), empty or non-finite points or ``n_threads < 1``.
+    MemoryError
+        If the complex does not fit in memory.
+
+    Notes
+    -----
+    **Gradients.** Each cell's gradient goes through its critical edge, chosen by the
+    Vietoris-Rips rule (among its longest edges, the smallest as (larger vertex, smaller
+    vertex)); tied longest edges do not split the gradient. Vertices are constants. Values are
+    piecewise smooth.
+
+    References
+    ----------
+    Nigmetov, A., Morozov, D. (2024). Topological optimization with big steps. Discrete &
+    Computational Geometry. doi:10.1007/s00454-023-00613-x
+
+    Examples
+    --------
+    >>> import torch, oineus_diff as od
+    >>> tri = torch.tensor([[0.0, 0], [2, 0], [1, 0.1]], dtype=torch.float64)
+    >>> od.weak_alpha_filtration(tri).values.tolist()
+    [0.0, 0.0, 0.0, 0.2525, 0.2525, 1.0, 1.0]
+    """
+    _v.check_bool(packed, "packed")
+    return _delaunay_build(
+        _core.weak_alpha_filtration, points, squared, print_time, n_threads, "weak_alpha_filtration"
+    )
+
+
+def cech_delaunay_filtration(
+    points: Any,
+    eps: float = 0.0,
+    *,
+    periodic: bool = False,
+    bbox_min: Any = None,
+    bbox_max: Any = None,
+    exact: bool = False,
+    packed: bool = False,
+    print_time: bool = False,
+    squared: bool = True,
+    n_threads: int | None = 1,
+) -> DiffFiltration:
+    """Build the Čech-Delaunay filtration of a 2-D or 3-D point cloud.
+
+    The complex is the Delaunay complex of :func:`alpha_filtration`. A simplex's value is the
+    squared radius of the minimum enclosing ball of its vertices: for an edge ‖p − q‖²/4; for an
+    obtuse triangle the diametral ball of its longest edge, else its circumball; for a
+    tetrahedron the smallest of its circumsphere and the balls of its faces that contain the
+    opposite vertex.
+
+    Parameters
+    ----------
+    points : torch.Tensor or numpy.ndarray of shape (n_points, 2) or (n_points, 3)
+        The points (rows). Any real dtype, any device, any strides.
+    eps : float, default 0.0
+        Must be 0.0 (values are always exact).
+    periodic : bool, default False
+        Periodic mode is not supported: ``True`` raises ``ValueError``.
+    bbox_min, bbox_max : None
+        Periodic box corners; must be ``None``.
+    exact, packed : bool, default False
+        Accepted for compatibility; no effect.
+    print_time : bool, default False
+        Log the construction time to the ``oineus_diff`` logger at INFO level.
+    squared : bool, default True
+        Squared radii (``True``) or radii (``False``).
+    n_threads : int or None, default 1
+        Worker threads for the construction; the result does not depend on it.
+
+    Returns
+    -------
+    DiffFiltration
+        ``kind == "cech_delaunay"``; ``critical_indices`` is ``None``.
+
+    Raises
+    ------
+    TypeError
+        If ``points`` is not a real tensor or array, or a parameter has the wrong type.
+    ValueError
+        For a shape other than (n, 2) or (n, 3), empty or non-finite points, ``eps != 0``,
+        ``periodic=True``, a box corner given, or ``n_threads < 1``.
+    MemoryError
+        If the complex does not fit in memory.
+
+    Notes
+    -----
+    **Gradients.** Through the closed form of the ball that gives the value: an acute
+    triangle's value depends on its three vertices, an obtuse one's only on its longest edge, a
+    tetrahedron's on the simplex whose circumball is its minimum enclosing ball (ties go to the
+    circumsphere, then to faces in lexicographic order). Vertices are constants. Values are
+    piecewise smooth.
+
+    References
+    ----------
+    Bauer, U., Edelsbrunner, H. (2017). The Morse theory of Čech and Delaunay complexes.
+    Transactions of the AMS 369(5), 3741-3762. doi:10.1090/tran/6991
+
+    Examples
+    --------
+    >>> import torch, oineus_diff as od
+    >>> tri = torch.tensor([[0.0, 0], [2, 0], [1, 0.1]], dtype=torch.float64)
+    >>> od.cech_delaunay_filtration(tri).values.tolist()
+    [0.0, 0.0, 0.0, 0.2525, 0.2525, 1.0, 1.0]
+    """
+    _check_eps_zero(eps)
+    if _v.check_bool(periodic, "periodic"):
+        raise ValueError("periodic=True is not supported by cech_delaunay_filtration")
+    if bbox_min is not None or bbox_max is not None:
+        raise ValueError("bbox_min and bbox_max must be None (periodic mode is not supported)")
+    _v.check_bool(exact, "exact")
+    _v.check_bool(packed, "packed")
+    return _delaunay_build(
+        _core.cech_delaunay_filtration, points, squared, print_time, n_threads, "cech_delaunay_filtration"
+    )

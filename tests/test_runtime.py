@@ -267,8 +267,10 @@ def test_public_names_are_exactly_the_exported_api():
         "PersistenceDiagrams",
         "TopologyOptimizer",
         "__version__",
+        "alpha_filtration",
         "bottleneck_distance",
         "bottleneck_matching",
+        "cech_delaunay_filtration",
         "cube_filtration",
         "freudenthal_filtration",
         "persistence_diagram",
@@ -279,6 +281,7 @@ def test_public_names_are_exactly_the_exported_api():
         "wasserstein_cost",
         "wasserstein_distance",
         "wasserstein_matching",
+        "weak_alpha_filtration",
     }
     assert public == set(od.__all__) - {"__version__"}
     assert isinstance(od.__version__, str) and od.__version__

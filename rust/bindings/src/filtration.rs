@@ -4,6 +4,10 @@ use std::sync::Arc;
 
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, PyReadonlyArrayDyn, PyUntypedArrayMethods};
 use oineus_diff_core::filtration::cubical::{cube_filtration as core_cube, CubeParams, ValuesOn};
+use oineus_diff_core::filtration::delaunay::{
+    alpha_filtration as core_alpha, cech_delaunay_filtration as core_cech, weak_alpha_filtration as core_weak_alpha,
+    DelaunayParams,
+};
 use oineus_diff_core::filtration::freudenthal::{freudenthal_filtration as core_freudenthal, FreudenthalParams};
 use oineus_diff_core::filtration::vr::{vr_filtration as core_vr, VrInput, VrParams};
 use oineus_diff_core::filtration::{Filtration, Precision};
@@ -303,4 +307,71 @@ pub fn cube_filtration(
     };
     let inner = runtime::run(py, n_threads, |interrupt| core_cube(values, &shape, &params, interrupt))?;
     Ok(PyFiltration { inner: Arc::new(inner) })
+}
+
+/// Which Delaunay-family builder to run.
+type DelaunayBuilder =
+    fn(&[f64], usize, usize, &DelaunayParams, &oineus_diff_core::Interrupt) -> oineus_diff_core::Result<Filtration>;
+
+fn delaunay_family(
+    py: Python<'_>,
+    points: PyReadonlyArray2<'_, f64>,
+    squared: bool,
+    single_precision: bool,
+    n_threads: usize,
+    builder: DelaunayBuilder,
+) -> PyResult<PyFiltration> {
+    let shape = points.shape().to_vec();
+    let coords = points
+        .as_slice()
+        .map_err(|_| PyValueError::new_err("points must be C-contiguous"))?;
+    let precision = if single_precision {
+        Precision::Single
+    } else {
+        Precision::Double
+    };
+    let params = DelaunayParams { squared, precision };
+    let inner = runtime::run(py, n_threads, |interrupt| {
+        builder(coords, shape[0], shape[1], &params, interrupt)
+    })?;
+    Ok(PyFiltration { inner })
+}
+
+/// Build an alpha filtration from a contiguous float64 (n, 2) or (n, 3) array.
+#[pyfunction]
+#[pyo3(signature = (points, squared, single_precision, n_threads))]
+pub fn alpha_filtration(
+    py: Python<'_>,
+    points: PyReadonlyArray2<'_, f64>,
+    squared: bool,
+    single_precision: bool,
+    n_threads: usize,
+) -> PyResult<PyFiltration> {
+    delaunay_family(py, points, squared, single_precision, n_threads, core_alpha)
+}
+
+/// Build a weak alpha filtration from a contiguous float64 (n, 2) or (n, 3) array.
+#[pyfunction]
+#[pyo3(signature = (points, squared, single_precision, n_threads))]
+pub fn weak_alpha_filtration(
+    py: Python<'_>,
+    points: PyReadonlyArray2<'_, f64>,
+    squared: bool,
+    single_precision: bool,
+    n_threads: usize,
+) -> PyResult<PyFiltration> {
+    delaunay_family(py, points, squared, single_precision, n_threads, core_weak_alpha)
+}
+
+/// Build a Čech–Delaunay filtration from a contiguous float64 (n, 2) or (n, 3) array.
+#[pyfunction]
+#[pyo3(signature = (points, squared, single_precision, n_threads))]
+pub fn cech_delaunay_filtration(
+    py: Python<'_>,
+    points: PyReadonlyArray2<'_, f64>,
+    squared: bool,
+    single_precision: bool,
+    n_threads: usize,
+) -> PyResult<PyFiltration> {
+    delaunay_family(py, points, squared, single_precision, n_threads, core_cech)
 }

@@ -43,6 +43,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(filtration::vr_persistence, m)?)?;
     m.add_function(wrap_pyfunction!(filtration::freudenthal_filtration, m)?)?;
     m.add_function(wrap_pyfunction!(filtration::cube_filtration, m)?)?;
+    m.add_function(wrap_pyfunction!(filtration::alpha_filtration, m)?)?;
+    m.add_function(wrap_pyfunction!(filtration::weak_alpha_filtration, m)?)?;
+    m.add_function(wrap_pyfunction!(filtration::cech_delaunay_filtration, m)?)?;
     m.add_function(wrap_pyfunction!(persistence::index_diagrams, m)?)?;
     m.add_function(wrap_pyfunction!(distance::wasserstein_matching, m)?)?;
     m.add_function(wrap_pyfunction!(distance::bottleneck_matching, m)?)?;

@@ -2,7 +2,9 @@
 //!
 //! - [`filtration`]: cells with values in filtration (sid) order, and the builders
 //!   ([`filtration::vr`] for Vietoris-Rips, [`filtration::freudenthal`] and
-//!   [`filtration::cubical`] for grids).
+//!   [`filtration::cubical`] for grids, [`filtration::delaunay`] for alpha, weak alpha and
+//!   Čech–Delaunay).
+//! - [`geometry`]: exact predicates, circumradii and the 2-D and 3-D Delaunay triangulations.
 //! - [`matrix`]: sparse Z/2 boundary matrices and their anti-transposes.
 //! - [`reduction`]: the canonical (ELZ) reduction with V; for pairs only, union-find for H0 and
 //!   clearing for the rest.
@@ -40,6 +42,7 @@ pub mod diagram;
 pub mod distance;
 mod error;
 pub mod filtration;
+pub mod geometry;
 mod interrupt;
 pub mod matrix;
 pub mod reduction;

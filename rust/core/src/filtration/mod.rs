@@ -11,6 +11,7 @@
 //! see `grid`), decoded arithmetically. No allocation per cell.
 
 pub mod cubical;
+pub mod delaunay;
 pub mod freudenthal;
 mod grid;
 mod radix;
@@ -34,6 +35,12 @@ pub enum Kind {
     Freudenthal,
     /// Cubical complex of a grid, values on vertices or on top cells.
     Cubical,
+    /// Alpha complex: squared alpha values on the Delaunay triangulation.
+    Alpha,
+    /// Weak alpha: the squared circumradius of the longest edge of each Delaunay simplex.
+    WeakAlpha,
+    /// Čech–Delaunay: the squared radius of each Delaunay simplex's minimum enclosing ball.
+    CechDelaunay,
 }
 
 impl Kind {
@@ -43,6 +50,9 @@ impl Kind {
             Kind::VietorisRips => "vr",
             Kind::Freudenthal => "freudenthal",
             Kind::Cubical => "cubical",
+            Kind::Alpha => "alpha",
+            Kind::WeakAlpha => "weak_alpha",
+            Kind::CechDelaunay => "cech_delaunay",
         }
     }
 }
@@ -169,8 +179,9 @@ pub struct Filtration {
     /// `starts[d]..starts[d + 1]` are the sids of dimension d.
     starts: Vec<usize>,
     values: Vec<f64>,
-    /// Per sid, where the value is read from: the global sid of the critical edge (VR; a vertex
-    /// points to itself) or the flat index of a data entry (grids).
+    /// Per sid, where the value is read from: the global sid of the critical edge (VR, weak
+    /// alpha; a vertex holds its own id), of the simplex whose closed form gives the value
+    /// (alpha, Čech–Delaunay), or the flat index of a data entry (grids).
     sources: Vec<u32>,
 }
 
@@ -301,14 +312,17 @@ impl Filtration {
         &self.values
     }
 
-    /// Per sid, where the value is read from: the global sid of the critical edge (VR; a vertex
-    /// points to itself) or the flat index of the data entry it is gathered from (grids).
+    /// Per sid, where the value is read from: the global sid of the critical edge (VR, weak
+    /// alpha; a vertex holds its own id), of the simplex whose squared circumradius is the value
+    /// (alpha: the attaching simplex; Čech–Delaunay: the simplex defining the minimum enclosing
+    /// ball), or the flat index of the data entry it is gathered from (grids).
     pub fn sources(&self) -> &[u32] {
         &self.sources
     }
 
     /// Per sid, the edge a cell's value is read from, as (larger vertex, smaller vertex); a vertex
-    /// v gives (v, v). Meaningful for kinds whose values come from edges (Vietoris-Rips).
+    /// v gives (v, v). Meaningful for kinds whose values come from edges (Vietoris-Rips,
+    /// weak alpha).
     pub fn critical_edges(&self) -> Vec<[u32; 2]> {
         let edges = self.cells_in_dimension(1);
         let first_edge = self.dim_range(1).start;
@@ -347,12 +361,16 @@ impl Filtration {
     }
 
     /// D if this filtration is a D-ball whose top cells are all present (an unwrapped grid with
-    /// `max_dim` equal to its number of axes, D ≥ 2); every (D − 1)-cell then bounds one or two
-    /// top cells, and the top-dimensional pairs follow from a union-find on the dual graph.
+    /// `max_dim` equal to its number of axes, or a Delaunay triangulation, which fills the convex
+    /// hull of its points; D ≥ 2); every (D − 1)-cell then bounds one or two top cells, and the
+    /// top-dimensional pairs follow from a union-find on the dual graph.
     pub fn ball_dimension(&self) -> Option<usize> {
         match &self.cells {
             Cells::Grid(grid) => grid.ball_dimension().filter(|&d| d >= 2 && d == self.max_dim()),
-            Cells::Simplicial(_) => None,
+            Cells::Simplicial(_) => match self.kind {
+                Kind::Alpha | Kind::WeakAlpha | Kind::CechDelaunay => Some(self.max_dim()).filter(|&d| d >= 2),
+                Kind::VietorisRips | Kind::Freudenthal | Kind::Cubical => None,
+            },
         }
     }
 
