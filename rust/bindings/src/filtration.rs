@@ -334,7 +334,7 @@ fn delaunay_family(
     let inner = runtime::run(py, n_threads, |interrupt| {
         builder(coords, shape[0], shape[1], &params, interrupt)
     })?;
-    Ok(PyFiltration { inner })
+    Ok(PyFiltration { inner: Arc::new(inner) })
 }
 
 /// Build an alpha filtration from a contiguous float64 (n, 2) or (n, 3) array.
