@@ -280,6 +280,7 @@ def persistence_diagram(
     implicit = fil._vr_source is not None and not fil._is_built and dualize and gradient_method == "dgm-loss"
     dims_to_backprop = _check_dims_to_backprop(dims_to_backprop, None if implicit else fil.max_dim)
     index_pairs: list[_np.ndarray] | Callable[[], list[_np.ndarray]]
+    implicit_tensors = _implicit_vr_diagrams(fil, include_inf_points) if implicit else None
     if gradient_method == "crit-sets":
         handle = _core.TopologyOptimizer(fil._handle, dualize, fil.dtype == _torch.float32)
         index_pairs = handle.index_diagrams(include_inf_points, n_threads)
@@ -288,11 +289,10 @@ def persistence_diagram(
             _CritSetsDiagram.apply(fil.values, _torch.from_numpy(pairs).to(fil.device), state, dim)
             for dim, pairs in enumerate(index_pairs)
         ]
-    elif implicit:
-        assert fil._vr_source is not None
+    elif implicit_tensors is not None:
         # Vietoris-Rips without its complex: the core reduces cohomology implicitly and reports
         # each point's critical edges; the sids are found only if index_pairs is asked for.
-        tensors = fil._vr_source.diagrams(include_inf_points)
+        tensors = implicit_tensors
         dualize_now = dualize
 
         def index_pairs() -> list[_np.ndarray]:
@@ -313,6 +313,19 @@ def persistence_diagram(
         filtration=fil,
         differentiable=True,
     )
+
+
+def _implicit_vr_diagrams(fil: DiffFiltration, include_inf_points: bool) -> list[_torch.Tensor] | None:
+    """Compute the Vietoris-Rips diagrams without the complex; ``None`` if that does not fit.
+
+    The implicit path holds a dense n × n distance table; where it (or its simplex names) does not
+    fit, a sparse explicit complex under the threshold still might.
+    """
+    assert fil._vr_source is not None
+    try:
+        return fil._vr_source.diagrams(include_inf_points)
+    except MemoryError:
+        return None
 
 
 def _gather_diagram(fil: DiffFiltration, pairs: _np.ndarray) -> _torch.Tensor:

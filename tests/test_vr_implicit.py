@@ -136,3 +136,19 @@ def test_a_cloud_without_edges_has_no_diagram_dimensions_on_either_path():
     )
     assert list(dgms_i) == list(dgms_e) == []
     assert fil_i.max_dim == fil_e.max_dim == 0
+
+
+def test_a_distance_table_that_does_not_fit_falls_back_to_the_explicit_complex(monkeypatch):
+    from oineus_diff import errors, filtrations
+
+    def too_large(self, include_inf_points):
+        raise errors.ComplexTooLargeError("Vietoris-Rips distance table: too large")
+
+    data = cloud(9, n=20, d=2)
+    expected = od.persistence_diagram(od.vr_filtration(data, max_dim=2))
+    monkeypatch.setattr(filtrations._VrSource, "diagrams", too_large)
+    fil = od.vr_filtration(data, max_dim=2)
+    dgms = od.persistence_diagram(fil)
+    assert fil._is_built
+    for d in expected:
+        assert torch.equal(dgms[d], expected[d])

@@ -76,7 +76,7 @@ struct Complex {
     n: usize,
     /// Rounded edge values, row-major n × n; NaN for an edge longer than the threshold.
     edges: Vec<f64>,
-    /// `binomial[k][x]` = C(x, k) for k ≤ max_dim + 2 and x ≤ n.
+    /// `binomial[k][x]` = C(x, k) for k ≤ max_dim + 1 and x ≤ n.
     binomial: Vec<Vec<u64>>,
     vertex_value: f64,
     /// Order cofacets of equal value by decreasing colexicographic index of their vertices
@@ -93,7 +93,9 @@ struct Complex {
 type Key = (u64, u64, u64);
 
 impl Complex {
-    fn new(rule: &EdgeRule, max_dim: usize, budget: &MemoryBudget, interrupt: &Interrupt) -> Result<Self> {
+    /// The distance table of `rule`; simplex codes are available once
+    /// [`Complex::name_simplices_up_to`] has run.
+    fn new(rule: &EdgeRule, budget: &MemoryBudget, interrupt: &Interrupt) -> Result<Self> {
         let n = rule.input.n_points();
         budget.charge(n * n * 8, "Vietoris-Rips distance table")?;
         let mut edges = try_filled(n * n, f64::NAN, "Vietoris-Rips distance table")?;
@@ -108,7 +110,23 @@ impl Complex {
                 }
             }
         }
-        let mut binomial = vec![vec![0u64; n + 1]; max_dim + 3];
+        Ok(Complex {
+            n,
+            edges,
+            binomial: Vec::new(),
+            vertex_value: rule.vertex_value(),
+            ripser_ties: false,
+        })
+    }
+
+    /// Fill the binomial table that names simplices of up to `max_dim + 1` vertices: the
+    /// cofacets of the largest simplices that are reduced.
+    ///
+    /// # Errors
+    /// [`Error::TooLarge`] if such codes overflow 64 bits.
+    fn name_simplices_up_to(&mut self, max_dim: usize) -> Result<()> {
+        let n = self.n;
+        let mut binomial = vec![vec![0u64; n + 1]; max_dim + 2];
         for x in 0..=n {
             binomial[0][x] = 1;
             for k in 1..binomial.len() {
@@ -119,19 +137,14 @@ impl Complex {
                 if sum > (u64::MAX / 2) as u128 {
                     return Err(Error::TooLarge {
                         what: "Vietoris-Rips filtration",
-                        reason: format!("C({n}, {}) simplices overflow the 64-bit simplex codes", max_dim + 2),
+                        reason: format!("C({n}, {}) simplices overflow the 64-bit simplex codes", max_dim + 1),
                     });
                 }
                 binomial[k][x] = sum as u64;
             }
         }
-        Ok(Complex {
-            n,
-            edges,
-            binomial,
-            vertex_value: rule.vertex_value(),
-            ripser_ties: false,
-        })
+        self.binomial = binomial;
+        Ok(())
     }
 
     /// Whether some `size` vertices are pairwise joined by edges.
@@ -429,13 +442,15 @@ pub fn vr_persistence(
     let rule = EdgeRule::new(input, params)?;
     let n = input.n_points();
     let budget = MemoryBudget::available();
-    let complex = Complex::new(&rule, params.max_dim.min(n - 1), &budget, interrupt)?;
+    let mut complex = Complex::new(&rule, &budget, interrupt)?;
     interrupt.check()?;
-    // The filtration's dimension is that of its largest simplex, as in the explicit build.
+    // The filtration's dimension is that of its largest simplex, as in the explicit build; only
+    // simplices up to one dimension higher are ever named.
     let max_dim = (1..=params.max_dim.min(n - 1))
         .take_while(|&dim| complex.has_clique(dim + 1))
         .last()
         .unwrap_or(0);
+    complex.name_simplices_up_to(max_dim)?;
 
     // Edges in filtration order.
     let mut edges: Vec<(Key, u32, u32)> = Vec::new();
@@ -449,7 +464,6 @@ pub fn vr_persistence(
         }
         edges.sort_unstable();
     }
-    let mut complex = complex;
     complex.ripser_ties = max_dim == 2 && edges.windows(2).all(|w| w[0].0 .0 != w[1].0 .0);
 
     let mut all_rows = Vec::new();
@@ -829,7 +843,8 @@ mod tests {
             precision: Precision::Double,
         };
         let rule = EdgeRule::new(&input, &params).unwrap();
-        let complex = Complex::new(&rule, 3, &MemoryBudget::available(), &Interrupt::never()).unwrap();
+        let mut complex = Complex::new(&rule, &MemoryBudget::available(), &Interrupt::never()).unwrap();
+        complex.name_simplices_up_to(3).unwrap();
         let mut previous: Option<u64> = None;
         let mut out = Vec::new();
         for a in 0..7u32 {
