@@ -38,8 +38,8 @@ def circumradius2(points: _torch.Tensor, simplices: _torch.Tensor) -> tuple[_tor
     Returns ``(radius2, valid)``. The closed forms of SPEC §3.4, with u = q − p, v = r − p,
     w = s − p: ‖u‖²/4 for edges, ‖u‖²‖v‖²‖u − v‖² / (4‖u × v‖²) for triangles (‖u × v‖² =
     ‖u‖²‖v‖² − (u·v)²), and ‖‖u‖²(v×w) + ‖v‖²(w×u) + ‖w‖²(u×v)‖² / (4 (u·(v×w))²) for
-    tetrahedra. Where a denominator underflows to 0, ``valid`` is False and the entry is 0 with
-    a finite (zero) derivative, never NaN.
+    tetrahedra. Where a denominator underflows to 0, or the derivative would overflow, ``valid`` is
+    False and the entry is 0 with a finite (zero) derivative, never NaN.
     """
     p = points.index_select(0, simplices[:, 0])
     u = points.index_select(0, simplices[:, 1]) - p
@@ -62,7 +62,14 @@ def circumradius2(points: _torch.Tensor, simplices: _torch.Tensor) -> tuple[_tor
         numerator = _dot(num, num)
         denominator = 4 * volume * volume
     # Double `where`: the division never sees a zero denominator, so no NaN reaches backward.
-    valid = (denominator > 0) & numerator.isfinite()
+    # The derivative of numerator / denominator scales as numerator / denominator², which must
+    # stay finite too: a nearly flat simplex can have a finite value and an overflowing slope.
+    nonzero = denominator > 0
+    safe = _torch.where(nonzero, denominator, _torch.ones_like(denominator))
+    finite = numerator.isfinite()
+    bounded = _torch.where(finite, numerator, _torch.zeros_like(numerator)).detach()
+    slope = bounded / safe.detach() / safe.detach()
+    valid = nonzero & finite & slope.isfinite()
     safe = _torch.where(valid, denominator, _torch.ones_like(denominator))
     return _torch.where(valid, numerator, _torch.zeros_like(numerator)) / safe, valid
 

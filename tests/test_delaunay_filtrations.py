@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import oineus_diff as od
@@ -337,6 +337,8 @@ coordinate = st.integers(-3, 3).map(float) | st.floats(-1e3, 1e3, allow_nan=Fals
     d=st.sampled_from([2, 3]),
     rows=st.lists(st.lists(coordinate, min_size=3, max_size=3), min_size=1, max_size=25),
 )
+# A nearly flat triangle: finite squared circumradius (about 1e200), overflowing derivative.
+@example(d=2, rows=[[0.0] * 3] * 3 + [[-1.0, 8.31353411868411e-101, 0.0], [1.0, 0.0, 0.0]])
 def test_degenerate_clouds_never_fail(d, rows):
     pts = torch.tensor([r[:d] for r in rows], dtype=torch.float64, requires_grad=True)
     for build in BUILDERS.values():
