@@ -126,6 +126,10 @@ struct SimplexBlock {
     /// block: their lookups (every boundary column) then read memory sequentially. The top block
     /// is only searched by `sorted_id` and skips the copy.
     lex_vertices: Option<Vec<u32>>,
+    /// For a block of edges below the top that fills a good part of the n × n table (a
+    /// Vietoris-Rips complex): the local sid of edge (a, b) at a · n + b, or `u32::MAX`. Every
+    /// facet lookup of a triangle is then one read instead of a binary search.
+    edge_table: Option<Vec<u32>>,
 }
 
 impl SimplexBlock {
@@ -136,6 +140,12 @@ impl SimplexBlock {
 
     /// The local sid of the simplex with exactly these (ascending) vertices.
     fn find(&self, vertices: &[u32]) -> Option<usize> {
+        if let (Some(table), &[a, b]) = (&self.edge_table, vertices) {
+            let n = self.by_first_vertex.len() - 1;
+            let (a, b) = (a as usize, b as usize);
+            let sid = if a < n && b < n { table[a * n + b] } else { u32::MAX };
+            return (sid != u32::MAX).then_some(sid as usize);
+        }
         let first = *vertices.first()? as usize;
         if first + 1 >= self.by_first_vertex.len() {
             return None;
@@ -241,6 +251,17 @@ impl Filtration {
             for v in 0..n_vertex_ids {
                 by_first_vertex[v + 1] += by_first_vertex[v];
             }
+            // At most four table entries per edge: a complete graph fills half the table.
+            let edge_table = if dim == 1 && dim < top && n_vertex_ids * n_vertex_ids <= 4 * n.max(1 << 14) {
+                let mut table = try_filled(n_vertex_ids * n_vertex_ids, u32::MAX, "edge table")?;
+                for (lex, &sid) in lex_order.iter().enumerate() {
+                    let (a, b) = (block.vertices[2 * lex] as usize, block.vertices[2 * lex + 1] as usize);
+                    table[a * n_vertex_ids + b] = sid;
+                }
+                Some(table)
+            } else {
+                None
+            };
             starts.push(start + n);
             sorted_blocks.push(SimplexBlock {
                 dim,
@@ -248,6 +269,7 @@ impl Filtration {
                 lex_order,
                 by_first_vertex,
                 lex_vertices: (dim < top).then_some(block.vertices),
+                edge_table,
             });
         }
         let mut fil = Filtration {
