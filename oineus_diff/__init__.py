@@ -36,6 +36,8 @@ from oineus_diff.filtrations import (
 )
 from oineus_diff.optimizer import ConflictStrategy, DenoiseStrategy, IndicesValues, TopologyOptimizer
 from oineus_diff.persistence import PersistenceDiagrams, persistence_diagram
+from oineus_diff.plotting import plot_diagram, plot_diagram_gradient, plot_matching
+from oineus_diff.widgets import OptimizationMonitor
 
 __all__ = [
     "BottleneckMatching",
@@ -44,6 +46,7 @@ __all__ = [
     "DiagramMatching",
     "DiffFiltration",
     "IndicesValues",
+    "OptimizationMonitor",
     "PersistenceDiagrams",
     "TopologyOptimizer",
     "__version__",
@@ -54,6 +57,9 @@ __all__ = [
     "cube_filtration",
     "freudenthal_filtration",
     "persistence_diagram",
+    "plot_diagram",
+    "plot_diagram_gradient",
+    "plot_matching",
     "point_to_diagonal",
     "sliced_wasserstein_distance",
     "sliced_wasserstein_distance_diag_corrected",
