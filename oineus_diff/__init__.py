@@ -36,6 +36,7 @@ from oineus_diff.filtrations import (
 )
 from oineus_diff.optimizer import ConflictStrategy, DenoiseStrategy, IndicesValues, TopologyOptimizer
 from oineus_diff.persistence import PersistenceDiagrams, persistence_diagram
+from oineus_diff.plotting import plot_diagram, plot_diagram_gradient, plot_matching
 
 __all__ = [
     "BottleneckMatching",
@@ -54,6 +55,9 @@ __all__ = [
     "cube_filtration",
     "freudenthal_filtration",
     "persistence_diagram",
+    "plot_diagram",
+    "plot_diagram_gradient",
+    "plot_matching",
     "point_to_diagonal",
     "sliced_wasserstein_distance",
     "sliced_wasserstein_distance_diag_corrected",

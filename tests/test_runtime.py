@@ -256,6 +256,7 @@ def test_public_names_are_exactly_the_exported_api():
         "filtrations",
         "optimizer",
         "persistence",
+        "plotting",
     }
     assert set(od.__all__) == {
         "BottleneckMatching",
@@ -274,6 +275,9 @@ def test_public_names_are_exactly_the_exported_api():
         "cube_filtration",
         "freudenthal_filtration",
         "persistence_diagram",
+        "plot_diagram",
+        "plot_diagram_gradient",
+        "plot_matching",
         "point_to_diagonal",
         "sliced_wasserstein_distance",
         "sliced_wasserstein_distance_diag_corrected",
