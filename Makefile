@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CARGO ?= cargo
 
-.PHONY: env build demo test test-rust test-python test-slow lint bench clean
+.PHONY: env build demo test test-rust test-python test-slow lint docs bench clean
 
 env:
 	@scripts/setup-env.sh dev test plot
@@ -18,7 +18,7 @@ build: env
 demo: build
 	$(PY) examples/demo_circle.py
 
-test: build test-rust lint test-python
+test: build test-rust lint test-python docs
 
 test-rust:
 	$(CARGO) fmt --all --check
@@ -40,6 +40,12 @@ test-python: build
 test-slow: build
 	$(PY) -m pytest -q -m "slow"
 
+# The user guide, tutorials (notebooks/ with their stored outputs) and API reference, built
+# offline with warnings as errors into docs/_build/html.
+docs: build
+	@scripts/setup-env.sh dev test plot docs
+	$(VENV)/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+
 bench: build
 	@scripts/setup-env.sh dev test plot bench
 	$(PY) benchmarks/bench_vr.py
@@ -49,4 +55,4 @@ bench: build
 	$(PY) benchmarks/bench_alpha.py
 
 clean:
-	rm -rf target $(VENV) oineus_diff/_core*.so
+	rm -rf target $(VENV) oineus_diff/_core*.so docs/_build
