@@ -29,8 +29,8 @@ test-rust:
 		echo "oineus_diff_core must not depend on pyo3 or numpy" >&2; exit 1; fi
 
 lint: env
-	$(VENV)/bin/ruff check oineus_diff tests examples benchmarks
-	$(VENV)/bin/ruff format --check oineus_diff tests examples benchmarks
+	$(VENV)/bin/ruff check oineus_diff tests examples benchmarks notebooks docs/conf.py
+	$(VENV)/bin/ruff format --check oineus_diff tests examples benchmarks notebooks docs/conf.py
 	$(VENV)/bin/mypy
 	$(PY) -m mypy.stubtest oineus_diff._core
 
