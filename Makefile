@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CARGO ?= cargo
 
-.PHONY: env build demo test test-rust test-python test-slow lint docs bench clean
+.PHONY: env build demo test test-rust test-python test-browser test-slow lint docs bench clean
 
 env:
 	@scripts/setup-env.sh dev test plot
@@ -18,7 +18,7 @@ build: env
 demo: build
 	$(PY) examples/demo_circle.py
 
-test: build test-rust lint test-python docs
+test: build test-rust lint test-python test-browser docs
 
 test-rust:
 	$(CARGO) fmt --all --check
@@ -36,6 +36,14 @@ lint: env
 
 test-python: build
 	$(PY) -m pytest -q
+
+# The live monitor in JupyterLab, driven by Playwright in the system's headless Chromium (the
+# Debian package, installed here when missing; Playwright downloads no browser). Under 3 minutes.
+test-browser: build
+	@scripts/setup-env.sh dev test plot browser
+	@command -v chromium >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	timeout -k 10 180 $(PY) -m pytest -q -m browser tests/test_monitor_browser.py
 
 test-slow: build
 	$(PY) -m pytest -q -m "slow"

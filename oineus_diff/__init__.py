@@ -37,6 +37,7 @@ from oineus_diff.filtrations import (
 from oineus_diff.optimizer import ConflictStrategy, DenoiseStrategy, IndicesValues, TopologyOptimizer
 from oineus_diff.persistence import PersistenceDiagrams, persistence_diagram
 from oineus_diff.plotting import plot_diagram, plot_diagram_gradient, plot_matching
+from oineus_diff.widgets import OptimizationMonitor
 
 __all__ = [
     "BottleneckMatching",
@@ -45,6 +46,7 @@ __all__ = [
     "DiagramMatching",
     "DiffFiltration",
     "IndicesValues",
+    "OptimizationMonitor",
     "PersistenceDiagrams",
     "TopologyOptimizer",
     "__version__",

@@ -18,6 +18,7 @@ __all__ = [
     "cube_filtration",
     "freudenthal_filtration",
     "index_diagrams",
+    "render_monitor_frame",
     "vr_filtration",
     "vr_persistence",
     "wasserstein_matching",
@@ -192,6 +193,22 @@ def bottleneck_matching(
     ],
 ]:
     """A bottleneck matching: (matching arrays, distance, longest-edge arrays)."""
+
+def render_monitor_frame(
+    width: int,
+    height: int,
+    title: str,
+    data_kind: str,
+    data: npt.NDArray[np.float64],
+    data_arrows: npt.NDArray[np.float64] | None,
+    diagram_dims: list[int],
+    diagrams: list[npt.NDArray[np.float64]],
+    diagram_arrows: list[npt.NDArray[np.float64] | None],
+    steps: npt.NDArray[np.float64],
+    losses: npt.NDArray[np.float64],
+    log_loss: bool,
+) -> bytes:
+    """Render one monitor frame (data, diagrams with descent arrows, loss) to PNG bytes."""
 
 def _panic_in_worker() -> None:
     """Panic inside a worker on purpose (tests the panic boundary)."""

@@ -257,6 +257,7 @@ def test_public_names_are_exactly_the_exported_api():
         "optimizer",
         "persistence",
         "plotting",
+        "widgets",
     }
     assert set(od.__all__) == {
         "BottleneckMatching",
@@ -265,6 +266,7 @@ def test_public_names_are_exactly_the_exported_api():
         "DiagramMatching",
         "DiffFiltration",
         "IndicesValues",
+        "OptimizationMonitor",
         "PersistenceDiagrams",
         "TopologyOptimizer",
         "__version__",

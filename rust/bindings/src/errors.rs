@@ -26,6 +26,7 @@ impl From<CoreError> for PyErr {
             Error::IndexOutOfRange { .. } => CellIndexError::new_err(message),
             Error::CellNotFound { .. } => CellNotFoundError::new_err(message),
             Error::TooLarge { .. } => ComplexTooLargeError::new_err(message),
+            Error::Render { .. } => InternalError::new_err(message),
             Error::Interrupted => PyKeyboardInterrupt::new_err(message),
         }
     }

@@ -9,6 +9,7 @@ mod errors;
 mod filtration;
 mod optimizer;
 mod persistence;
+mod render;
 mod runtime;
 
 use pyo3::prelude::*;
@@ -49,6 +50,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(persistence::index_diagrams, m)?)?;
     m.add_function(wrap_pyfunction!(distance::wasserstein_matching, m)?)?;
     m.add_function(wrap_pyfunction!(distance::bottleneck_matching, m)?)?;
+    m.add_function(wrap_pyfunction!(render::render_monitor_frame, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_in_worker, m)?)?;
     m.add_function(wrap_pyfunction!(_spin_until_interrupted, m)?)?;
     Ok(())

@@ -56,6 +56,12 @@ pub enum Error {
         /// Why it does not fit.
         reason: String,
     },
+    /// Drawing or encoding a rendered frame failed (a bug, not bad input).
+    #[error("rendering failed: {reason}")]
+    Render {
+        /// What the drawing or encoding library reported.
+        reason: String,
+    },
     /// The computation was cancelled through its [`crate::Interrupt`] flag (Ctrl-C).
     #[error("interrupted")]
     Interrupted,

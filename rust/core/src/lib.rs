@@ -11,6 +11,7 @@
 //! - [`critical_sets`]: the four critical-set moves, conflict strategies and the optimizer state.
 //! - [`diagram`]: pairs to index diagrams, essential classes, zero-persistence pruning.
 //! - [`distance`]: Wasserstein (auction) and bottleneck matchings between diagrams.
+//! - [`render`]: PNG frames of the live optimisation monitor (data, diagrams, loss).
 //! - [`Error`] and [`Interrupt`]: failures as values, and cooperative cancellation.
 //!
 //! Nothing here knows about Python; the `oineus_diff_py` crate wraps it.
@@ -46,6 +47,7 @@ pub mod geometry;
 mod interrupt;
 pub mod matrix;
 pub mod reduction;
+pub mod render;
 
 pub use error::{Error, Result};
 pub use interrupt::Interrupt;
