@@ -27,22 +27,22 @@ fi
 # of the current hash whose extras include every requested one means nothing is to do, so
 # `make test` (dev test plot) and `make docs` (dev test plot docs) do not undo each other.
 deps_hash="$(cat pyproject.toml scripts/setup-env.sh | sha256sum | cut -c1-16)"
-installed=false
+# Installing never removes packages, so the new stamp names the union of what was installed.
+have="-"
 for existing in .venv/.deps-"$deps_hash"-*; do
-    [ -f "$existing" ] || continue
-    have="-${existing#.venv/.deps-"$deps_hash"-}-"
-    missing=false
-    for e in "${extras[@]}"; do
-        case "$have" in *"-$e-"*) ;; *) missing=true ;; esac
-    done
-    if [ "$missing" = false ]; then installed=true; fi
+    [ -f "$existing" ] && have="$have${existing#.venv/.deps-"$deps_hash"-}-"
 done
-if [ "$installed" = false ]; then
+missing=()
+for e in "${extras[@]}"; do
+    case "$have" in *"-$e-"*) ;; *) missing+=("$e") ;; esac
+done
+if [ ${#missing[@]} -gt 0 ]; then
     extra_flags=()
     for e in "${extras[@]}"; do extra_flags+=(--extra "$e"); done
     .venv/bin/uv pip install --quiet --python .venv/bin/python -r pyproject.toml "${extra_flags[@]}"
+    union=$(printf '%s\n' ${have//-/ } "${extras[@]}" | sort -u | paste -sd- -)
     rm -f .venv/.deps-*
-    touch ".venv/.deps-$deps_hash-$(IFS=-; echo "${extras[*]}")"
+    touch ".venv/.deps-$deps_hash-$union"
 fi
 
 # Rust components the checks use (no-op when present).
