@@ -61,6 +61,7 @@ bench: build
 	$(PY) benchmarks/bench_distances.py
 	$(PY) benchmarks/bench_critsets.py
 	$(PY) benchmarks/bench_alpha.py
+	$(PY) benchmarks/bench_monitor.py
 
 clean:
 	rm -rf target $(VENV) oineus_diff/_core*.so docs/_build

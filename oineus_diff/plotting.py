@@ -717,7 +717,9 @@ def plot_diagram_gradient(
         As for :func:`plot_diagram`.
     gradient : array-like or dict {dim: array-like}, optional
         The gradient, of the diagram's shape. When omitted, each diagram tensor's ``.grad`` is
-        used; for ``dgms[d]`` that needs ``dgms[d].retain_grad()`` before ``backward()``.
+        used; for ``dgms[d]`` that needs ``dgms[d].retain_grad()`` before ``backward()``. With
+        neither ``gradient`` nor ``dims`` given, only the dimensions that have a ``.grad`` are
+        drawn.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure is created when ``None``.
     dims : int or iterable of int, optional
@@ -797,6 +799,11 @@ def plot_diagram_gradient(
     bounds = _check_axis_bounds(axis_bounds)
     raw = _raw_diagrams(diagram, "diagram")
     chosen = _select_dims(sorted(raw), dims)
+    if dims is None and gradient is None and len(chosen) > 1:
+        # Without an explicit choice, draw the dimensions whose tensors kept a gradient (often
+        # only dgms[1].retain_grad() was called); none at all is the missing-gradient error.
+        with_grad = [d for d in chosen if _stored_grad(raw[d]) is not None]
+        chosen = with_grad or chosen
     grads = _gradients_for(raw, chosen, gradient)
     arrays: dict[int, _np.ndarray] = {}
     for d in chosen:

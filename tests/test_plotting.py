@@ -284,6 +284,21 @@ def test_retained_grad_of_persistence_diagrams_is_used():
     np.testing.assert_allclose(np.stack([q1.X, q1.Y], axis=1), dgms[1].detach().numpy())
 
 
+def test_without_dims_only_dimensions_with_a_retained_grad_are_drawn():
+    pts = torch.tensor([[0.0, 0.0], [3.0, 0.0], [0.0, 4.0], [3.0, 4.0]], dtype=torch.float64)
+    pts.requires_grad_(True)
+    dgms = od.persistence_diagram(od.vr_filtration(pts, max_dim=2))
+    dgms[1].retain_grad()
+    (dgms[1][:, 1] - dgms[1][:, 0]).sum().backward()
+    ax = od.plot_diagram_gradient(dgms)
+    (q,) = quivers(ax)
+    np.testing.assert_allclose(np.stack([q.X, q.Y], axis=1), dgms[1].detach().numpy())
+    assert [c.get_label() for c in scatters(ax)] == ["H1"]
+    # Asking for dimension 0 explicitly is the missing-gradient error.
+    with pytest.raises(ValueError, match=r"dgms\[0\]\.retain_grad"):
+        od.plot_diagram_gradient(dgms, dims=[0, 1])
+
+
 def test_missing_gradient_mentions_retain_grad():
     pts = torch.tensor([[0.0, 0.0], [3.0, 0.0], [0.0, 4.0]], dtype=torch.float64, requires_grad=True)
     dgms = od.persistence_diagram(od.vr_filtration(pts, max_dim=1))

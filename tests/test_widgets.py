@@ -302,3 +302,13 @@ def test_cuda_tensors_are_accepted_and_not_retained(clock):
     # Same picture up to a few pixels (gradients agree to rounding, not bitwise).
     differing = (decode(mon.latest_frame) != decode(cpu.latest_frame)).any(axis=2)
     assert differing.mean() < 1e-3
+
+
+def test_the_font_licence_ships_with_the_package():
+    # The monitor's frames embed DejaVu Sans; its licence must travel with the wheel.
+    from pathlib import Path
+
+    root = Path(od.__file__).resolve().parent
+    shipped = (root / "LICENSE-DejaVu.txt").read_text()
+    assert "Bitstream Vera" in shipped
+    assert shipped == (root.parent / "rust/core/src/render/fonts/LICENSE-DejaVu.txt").read_text()
