@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CARGO ?= cargo
 
-.PHONY: env build demo test test-rust test-python test-browser test-slow lint docs bench clean
+.PHONY: env build demo test test-rust test-python test-browser test-slow lint docs notebooks bench clean
 
 env:
 	@scripts/setup-env.sh dev test plot
@@ -53,6 +53,10 @@ test-slow: build
 docs: build
 	@scripts/setup-env.sh dev test plot docs
 	$(VENV)/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+
+# Re-execute every notebook and store its outputs (what the docs show); commit the result.
+notebooks: build
+	$(PY) scripts/run-notebooks.py
 
 bench: build
 	@scripts/setup-env.sh dev test plot bench
