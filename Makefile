@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CARGO ?= cargo
 
-.PHONY: env build demo test test-rust test-python test-browser test-slow lint bench clean
+.PHONY: env build demo test test-rust test-python test-browser test-slow lint docs notebooks bench clean
 
 env:
 	@scripts/setup-env.sh dev test plot
@@ -18,7 +18,7 @@ build: env
 demo: build
 	$(PY) examples/demo_circle.py
 
-test: build test-rust lint test-python test-browser
+test: build test-rust lint test-python test-browser docs
 
 test-rust:
 	$(CARGO) fmt --all --check
@@ -29,8 +29,8 @@ test-rust:
 		echo "oineus_diff_core must not depend on pyo3 or numpy" >&2; exit 1; fi
 
 lint: env
-	$(VENV)/bin/ruff check oineus_diff tests examples benchmarks
-	$(VENV)/bin/ruff format --check oineus_diff tests examples benchmarks
+	$(VENV)/bin/ruff check oineus_diff tests examples benchmarks notebooks docs/conf.py
+	$(VENV)/bin/ruff format --check oineus_diff tests examples benchmarks notebooks docs/conf.py
 	$(VENV)/bin/mypy
 	$(PY) -m mypy.stubtest oineus_diff._core
 
@@ -48,6 +48,16 @@ test-browser: build
 test-slow: build
 	$(PY) -m pytest -q -m "slow"
 
+# The user guide, tutorials (notebooks/ with their stored outputs) and API reference, built
+# offline with warnings as errors into docs/_build/html.
+docs: build
+	@scripts/setup-env.sh dev test plot docs
+	$(VENV)/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+
+# Re-execute every notebook and store its outputs (what the docs show); commit the result.
+notebooks: build
+	$(PY) scripts/run-notebooks.py
+
 bench: build
 	@scripts/setup-env.sh dev test plot bench
 	$(PY) benchmarks/bench_vr.py
@@ -58,4 +68,4 @@ bench: build
 	$(PY) benchmarks/bench_monitor.py
 
 clean:
-	rm -rf target $(VENV) oineus_diff/_core*.so
+	rm -rf target $(VENV) oineus_diff/_core*.so docs/_build

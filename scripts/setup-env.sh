@@ -23,13 +23,26 @@ if [ "$(.venv/bin/uv --version 2>/dev/null | cut -d' ' -f2)" != "$UV_VERSION" ];
     .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
 fi
 
-stamp=".venv/.deps-$(cat pyproject.toml scripts/setup-env.sh | sha256sum | cut -c1-16)-$(IFS=-; echo "${extras[*]}")"
-if [ ! -f "$stamp" ]; then
+# A stamp names the hash of the dependency files and the extras installed with them. Any stamp
+# of the current hash whose extras include every requested one means nothing is to do, so
+# `make test` (dev test plot) and `make docs` (dev test plot docs) do not undo each other.
+deps_hash="$(cat pyproject.toml scripts/setup-env.sh | sha256sum | cut -c1-16)"
+# Installing never removes packages, so the new stamp names the union of what was installed.
+have="-"
+for existing in .venv/.deps-"$deps_hash"-*; do
+    [ -f "$existing" ] && have="$have${existing#.venv/.deps-"$deps_hash"-}-"
+done
+missing=()
+for e in "${extras[@]}"; do
+    case "$have" in *"-$e-"*) ;; *) missing+=("$e") ;; esac
+done
+if [ ${#missing[@]} -gt 0 ]; then
     extra_flags=()
     for e in "${extras[@]}"; do extra_flags+=(--extra "$e"); done
     .venv/bin/uv pip install --quiet --python .venv/bin/python -r pyproject.toml "${extra_flags[@]}"
+    union=$(printf '%s\n' ${have//-/ } "${extras[@]}" | sort -u | paste -sd- -)
     rm -f .venv/.deps-*
-    touch "$stamp"
+    touch ".venv/.deps-$deps_hash-$union"
 fi
 
 # Rust components the checks use (no-op when present).
