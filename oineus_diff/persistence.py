@@ -300,7 +300,7 @@ def persistence_diagram(
 
     else:
         index_pairs = _core.index_diagrams(fil._handle, dualize, include_inf_points, n_threads)
-        tensors = [_gather_diagram(fil, pairs) for pairs in index_pairs]
+        tensors = _gather_diagrams(fil, index_pairs)
     # The filtration's max_dim is its number of diagram dimensions, known now without building
     # a lazy Vietoris-Rips complex.
     _check_dims_to_backprop(dims_to_backprop, len(tensors))
@@ -328,9 +328,20 @@ def _implicit_vr_diagrams(fil: DiffFiltration, include_inf_points: bool) -> list
         return None
 
 
-def _gather_diagram(fil: DiffFiltration, pairs: _np.ndarray) -> _torch.Tensor:
-    """``values[pairs]`` with essential deaths replaced by ±inf (constants without gradient)."""
-    return _gather(fil.values, _torch.from_numpy(pairs).to(fil.device), fil.negate)
+def _gather_diagrams(fil: DiffFiltration, index_pairs: list[_np.ndarray]) -> list[_torch.Tensor]:
+    """``values[pairs]`` of every dimension, essential deaths replaced by ±inf.
+
+    The infinities are constants without gradient. The tensors are views of one gather, so the
+    backward forms one gradient of ``values`` (dense, one entry per cell) instead of one per
+    dimension plus their sum.
+    """
+    flat = (
+        _np.concatenate([pairs.reshape(-1) for pairs in index_pairs])
+        if index_pairs
+        else _np.zeros(0, _np.int64)
+    )
+    gathered = _gather(fil.values, _torch.from_numpy(flat).to(fil.device), fil.negate)
+    return [part.view(-1, 2) for part in gathered.split([pairs.size for pairs in index_pairs])]
 
 
 def _gather(values: _torch.Tensor, index: _torch.Tensor, negate: bool) -> _torch.Tensor:
