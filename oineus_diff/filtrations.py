@@ -534,6 +534,13 @@ class _GridGather(_torch.autograd.Function):
             # zeros included.
             index = _torch.from_numpy(ctx.index.astype(_np.int64)).to(grad.device)
             return grad_source.index_add(0, index, grad), None, None
+        if grad.device.type == "cpu":
+            # numpy finds the few non-zero entries of 10^6 many times faster than torch.nonzero.
+            upstream = grad.detach().numpy()
+            touched_np = _np.flatnonzero(upstream)
+            index = _torch.from_numpy(ctx.index[touched_np].astype(_np.int64))
+            grad_source.index_add_(0, index, _torch.from_numpy(upstream[touched_np]))
+            return grad_source, None, None
         touched = grad.nonzero().reshape(-1)
         index = _torch.from_numpy(ctx.index[touched.cpu().numpy()].astype(_np.int64)).to(grad.device)
         grad_source.index_add_(0, index, grad[touched])
