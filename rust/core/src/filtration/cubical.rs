@@ -102,6 +102,21 @@ fn beats(data: &[f64], a: u32, b: u32, take_max: bool) -> bool {
     }
 }
 
+/// Call `f(x, c)` for every index x of `grid` in order, c being x's coordinate along `axis`,
+/// without a division per index.
+fn for_each_along(grid: &Shape, axis: usize, mut f: impl FnMut(usize, usize)) {
+    let (stride, len) = (grid.strides[axis], grid.dims[axis]);
+    let mut x = 0;
+    while x < grid.n {
+        for c in 0..len {
+            for _ in 0..stride {
+                f(x, c);
+                x += 1;
+            }
+        }
+    }
+}
+
 /// For every face-bit mask and anchor of the vertex grid, the source of the cube's value under
 /// the V-construction (the first vertex in enumeration order attaining the extreme), or
 /// `ABSENT`.
@@ -118,19 +133,19 @@ fn vertex_sources(data: &[f64], grid: &Shape, take_max: bool) -> Vec<Vec<u32>> {
         let top = usize::BITS - 1 - mask.leading_zeros();
         let (axis, stride, len) = (top as usize, grid.strides[top as usize], grid.dims[top as usize]);
         let lower = &sources[mask ^ (1 << top)];
-        let table = (0..grid.n)
-            .map(|x| {
-                if (x / stride) % len + 1 >= len {
-                    return ABSENT;
-                }
+        let mut table = Vec::with_capacity(grid.n);
+        for_each_along(grid, axis, |x, c| {
+            table.push(if c + 1 >= len {
+                ABSENT
+            } else {
                 let (near, far) = (lower[x], lower[x + stride]);
                 if near == ABSENT || !beats(data, far, near, take_max) {
                     near
                 } else {
                     far
                 }
-            })
-            .collect();
+            });
+        });
         debug_assert!(axis < grid.n_axes());
         sources.push(table);
     }
@@ -151,39 +166,32 @@ fn cell_sources(data: &[f64], data_shape: &Shape, grid: &Shape, negate: bool) ->
     let n_masks = 1usize << n_axes;
     let full = n_masks - 1;
     let mut sources: Vec<Vec<u32>> = vec![Vec::new(); n_masks];
-    sources[full] = (0..grid.n)
-        .map(|x| {
-            let mut index = 0;
-            for a in 0..n_axes {
-                let c = (x / grid.strides[a]) % grid.dims[a];
-                if c >= data_shape.dims[a] {
-                    return ABSENT;
-                }
-                index += c * data_shape.strides[a];
+    // Top cube i of the data sits at the vertex with the same coordinates.
+    let mut top_cubes = vec![ABSENT; grid.n];
+    let mut coords = vec![0usize; n_axes];
+    for i in 0..data_shape.n {
+        let x: usize = coords.iter().zip(&grid.strides).map(|(c, s)| c * s).sum();
+        top_cubes[x] = i as u32;
+        for a in (0..n_axes).rev() {
+            coords[a] += 1;
+            if coords[a] < data_shape.dims[a] {
+                break;
             }
-            index as u32
-        })
-        .collect();
+            coords[a] = 0;
+        }
+    }
+    sources[full] = top_cubes;
     for mask in (0..full).rev() {
         let missing = full ^ mask;
         let top = (usize::BITS - 1 - missing.leading_zeros()) as usize;
         let stride = grid.strides[top];
         let upper = &sources[mask | (1 << top)];
-        let table = (0..grid.n)
-            .map(|x| {
-                let here = upper[x];
-                let before = if (x / stride) % grid.dims[top] >= 1 {
-                    upper[x - stride]
-                } else {
-                    ABSENT
-                };
-                if beats(data, before, here, negate) {
-                    before
-                } else {
-                    here
-                }
-            })
-            .collect();
+        let mut table = Vec::with_capacity(grid.n);
+        for_each_along(grid, top, |x, c| {
+            let here = upper[x];
+            let before = if c >= 1 { upper[x - stride] } else { ABSENT };
+            table.push(if beats(data, before, here, negate) { before } else { here });
+        });
         sources[mask] = table;
     }
     sources

@@ -9,7 +9,7 @@
 
 use rayon::prelude::*;
 
-use crate::error::{try_filled, Error, Result};
+use crate::error::{try_filled, try_reserve, Error, Result};
 use crate::filtration::{order_key, radix, Filtration, Kind};
 use crate::interrupt::Interrupt;
 
@@ -563,7 +563,7 @@ pub(crate) fn build(
             .filter(|&c| c < u32::MAX as usize)
             .ok_or_else(|| too_large(format!("{n_anchors} anchors × {p} patterns in dimension {dim}")))?;
         // Present cells in code (emission) order, with their sources.
-        let emitted: Vec<(u32, u32)> = (0..n_anchors.div_ceil(ANCHOR_CHUNK))
+        let chunks: Vec<Vec<(u32, u32)>> = (0..n_anchors.div_ceil(ANCHOR_CHUNK))
             .into_par_iter()
             .map(|chunk| {
                 interrupt.check()?;
@@ -582,25 +582,29 @@ pub(crate) fn build(
                 }
                 Ok(out)
             })
-            .collect::<Result<Vec<_>>>()?
-            .concat();
+            .collect::<Result<Vec<_>>>()?;
         interrupt.check()?;
-        // Stable counting sort by rank: cells were emitted in code order.
-        let n_cells = emitted.len();
+        // Stable counting sort by rank: cells were emitted in code order (chunk by chunk).
+        let emitted = || chunks.iter().flatten();
+        let n_cells: usize = chunks.iter().map(Vec::len).sum();
         let mut offsets = try_filled(n_ranks + 1, 0u32, "grid sort")?;
-        for &(_, source) in &emitted {
+        for &(_, source) in emitted() {
             offsets[ranks[source as usize] as usize + 1] += 1;
         }
         for r in 0..n_ranks {
             offsets[r + 1] += offsets[r];
         }
+        let start = *starts.last().expect("starts is never empty");
         let mut dim_codes = try_filled(n_cells, 0u32, "grid cells")?;
-        let mut dim_sources = try_filled(n_cells, 0u32, "grid cells")?;
-        let mut dim_values = try_filled(n_cells, 0.0f64, "grid cells")?;
+        try_reserve(&mut sources, n_cells, "grid cells")?;
+        try_reserve(&mut values, n_cells, "grid cells")?;
+        sources.resize(start + n_cells, 0);
+        values.resize(start + n_cells, 0.0);
+        let (dim_sources, dim_values) = (&mut sources[start..], &mut values[start..]);
         let mut table = try_filled(n_codes, ABSENT, "grid code table")?;
         // Cells arrive in code order, so the code table is written sequentially here, and the
         // data entries read are those of neighbouring anchors.
-        for &(code, source) in &emitted {
+        for &(code, source) in emitted() {
             let slot = &mut offsets[ranks[source as usize] as usize];
             let local = *slot as usize;
             *slot += 1;
@@ -609,10 +613,6 @@ pub(crate) fn build(
             dim_values[local] = data[source as usize];
             table[code as usize] = local as u32;
         }
-        drop(emitted);
-        values.extend_from_slice(&dim_values);
-        sources.extend_from_slice(&dim_sources);
-        let start = *starts.last().expect("starts is never empty");
         if start + n_cells >= u32::MAX as usize {
             return Err(too_large(format!("more than {} cells", u32::MAX - 1)));
         }
