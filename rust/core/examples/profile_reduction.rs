@@ -1,0 +1,46 @@
+//! Time the phases of the dgm-loss reduction of a 3-D Freudenthal grid of uniform noise.
+//!
+//! `cargo run --release -p oineus_diff_core --example profile_reduction -- [side] [threads...]`
+//! (side 64 by default: 6.6M cells). Used to record what dominates (DESIGN/benchmarks README).
+
+use std::time::Instant;
+
+use oineus_diff_core::filtration::freudenthal::{freudenthal_filtration, FreudenthalParams};
+use oineus_diff_core::reduction::{persistence_pairs, Side};
+use oineus_diff_core::Interrupt;
+
+fn main() {
+    let args: Vec<usize> = std::env::args().skip(1).map(|a| a.parse().expect("integers")).collect();
+    let side = args.first().copied().unwrap_or(64);
+    let threads: Vec<usize> = if args.len() > 1 { args[1..].to_vec() } else { vec![1, 2] };
+    // A splitmix64 stream of uniform values in [0, 1).
+    let mut state = 0u64;
+    let data: Vec<f64> = (0..side * side * side)
+        .map(|_| {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+        })
+        .collect();
+    let params = FreudenthalParams {
+        negate: false,
+        wrap: false,
+        max_dim: 3,
+    };
+    let fil = freudenthal_filtration(&data, &[side, side, side], &params, &Interrupt::never()).expect("fits");
+    println!("cells {}", fil.size());
+    for &t in &threads {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(t).build().expect("pool");
+        let start = Instant::now();
+        let pairs = pool
+            .install(|| persistence_pairs(&fil, Side::Homology, &Interrupt::never()))
+            .expect("fits");
+        println!(
+            "threads {t}: {} pairs in {:.3} s",
+            pairs.len(),
+            start.elapsed().as_secs_f64()
+        );
+    }
+}
