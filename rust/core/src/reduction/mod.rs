@@ -39,7 +39,9 @@ pub enum Side {
 /// The persistence pairs of a filtration as (birth sid, death sid), ascending by birth sid.
 ///
 /// H0 comes from a union-find, and so does the top dimension of a grid ball (through the dual
-/// graph); the dimensions in between are reduced on `side` with clearing.
+/// graph); the dimensions in between are reduced on `side` with clearing. On a rayon pool of
+/// several threads the union-finds and the matrix are built side by side and large blocks are
+/// reduced in parallel; the pairs are the same for every thread count.
 ///
 /// Only cells of dimension ≤ `max_dim` exist, so this is the pairing of the truncated complex;
 /// pairs in dimensions below `max_dim` are those of the full complex.
@@ -49,14 +51,7 @@ pub enum Side {
 /// cancelled.
 pub fn persistence_pairs(fil: &Filtration, side: Side, interrupt: &Interrupt) -> Result<Vec<(u32, u32)>> {
     let n = fil.size();
-    // H0 by union-find on either side, and the top dimension of a grid ball by union-find on the
-    // dual graph; the matrices handle the dimensions in between.
-    let mut pairs = h0_pairs(fil, interrupt)?;
     let ball = fil.ball_dimension();
-    let top_pairs = match ball {
-        Some(d) => top_pairs_by_duality(fil, d, interrupt)?,
-        None => Vec::new(),
-    };
     // Column dimensions left to reduce, and the cells whose reduced column is known to be zero.
     let reduced_dims = match (side, ball) {
         // Homology: a d-column gives pairs of dimension d − 1; H0 and the top are done.
@@ -66,20 +61,43 @@ pub fn persistence_pairs(fil: &Filtration, side: Side, interrupt: &Interrupt) ->
         (Side::Cohomology, Some(d)) => 1..d - 1,
         (Side::Cohomology, None) => 1..fil.max_dim(),
     };
-    if !reduced_dims.is_empty() {
+    let build_matrix = || -> Result<Option<ColumnMatrix>> {
+        if reduced_dims.is_empty() {
+            return Ok(None);
+        }
         let cells = fil.dim_range(reduced_dims.start).start..fil.dim_range(reduced_dims.end - 1).end;
+        Ok(Some(match side {
+            Side::Homology => ColumnMatrix::boundary_of_columns(fil, cells, interrupt)?,
+            Side::Cohomology => ColumnMatrix::coboundary_anti_transposed_of(fil, cells, interrupt)?,
+        }))
+    };
+    // H0 by union-find on either side, and the top dimension of a grid ball by union-find on the
+    // dual graph; the matrix handles the dimensions in between. The three are independent, so on
+    // a pool of several threads they are computed side by side.
+    let ((pairs, top_pairs), matrix) = rayon::join(
+        || {
+            rayon::join(
+                || h0_pairs(fil, interrupt),
+                || match ball {
+                    Some(d) => top_pairs_by_duality(fil, d, interrupt),
+                    None => Ok(Vec::new()),
+                },
+            )
+        },
+        build_matrix,
+    );
+    let (mut pairs, top_pairs, matrix) = (pairs?, top_pairs?, matrix?);
+    if let Some(m) = matrix {
         match side {
             Side::Homology => {
-                let d = ColumnMatrix::boundary_of_columns(fil, cells, interrupt)?;
                 // Top dimension first, so that positive columns of the next block are cleared;
                 // births of the top pairs are positive from the start.
                 let blocks: Vec<Range<usize>> = reduced_dims.rev().map(|k| fil.dim_range(k)).collect();
                 let known_zero: Vec<u32> = top_pairs.iter().map(|&(birth, _)| birth).collect();
-                let found = reduce_pairs_with_clearing_after(&d, &blocks, &known_zero, interrupt)?;
+                let found = reduce_pairs_with_clearing_after(&m, &blocks, &known_zero, interrupt)?;
                 pairs.extend(found.into_iter().map(|(col, row)| (row, col)));
             }
             Side::Cohomology => {
-                let dt = ColumnMatrix::coboundary_anti_transposed_of(fil, cells, interrupt)?;
                 // Lowest dimension first: its pivots are the next dimension's cells, whose columns
                 // are then cleared. Edges that killed an H0 class reduce to zero.
                 let blocks: Vec<Range<usize>> = reduced_dims
@@ -89,7 +107,7 @@ pub fn persistence_pairs(fil: &Filtration, side: Side, interrupt: &Interrupt) ->
                     })
                     .collect();
                 let known_zero: Vec<u32> = pairs.iter().map(|&(_, edge)| (n - 1) as u32 - edge).collect();
-                let found = reduce_pairs_with_clearing_after(&dt, &blocks, &known_zero, interrupt)?;
+                let found = reduce_pairs_with_clearing_after(&m, &blocks, &known_zero, interrupt)?;
                 pairs.extend(
                     found
                         .into_iter()
@@ -513,7 +531,9 @@ mod tests {
         let flag = AtomicBool::new(true);
         let d = ColumnMatrix::from_columns(4, 2..4, &[vec![0, 1], vec![0, 1]]);
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-        let result = pool.install(|| reduce_pairs_parallel(&d, &[2..4], &[], 2, &Interrupt::from_flag(&flag)));
+        let block = 2..4;
+        let result = pool
+            .install(|| reduce_pairs_parallel(&d, std::slice::from_ref(&block), &[], 2, &Interrupt::from_flag(&flag)));
         assert_eq!(result, Err(Error::Interrupted));
     }
 
