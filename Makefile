@@ -47,6 +47,7 @@ bench: build
 	$(PY) benchmarks/bench_distances.py
 	$(PY) benchmarks/bench_critsets.py
 	$(PY) benchmarks/bench_alpha.py
+	$(PY) benchmarks/run.py
 
 clean:
 	rm -rf target $(VENV) oineus_diff/_core*.so
