@@ -15,7 +15,7 @@ benchmarks/README.md, or is appended with those markers when the README has none
 Usage::
 
     .venv/bin/python benchmarks/run.py                       # everything, 3 repeats (hours)
-    .venv/bin/python benchmarks/run.py --only 'grid-*'       # a subset, by workload id
+    .venv/bin/python benchmarks/run.py --only 'grid-*' vr:400  # a subset: ids, names, globs
     .venv/bin/python benchmarks/run.py --quick --readme -    # tiny sizes, 1 repeat, no rewrite
 """
 
@@ -225,12 +225,12 @@ def skip_reason(lib: str) -> str | None:
 
 
 def selected(case_id: str, patterns: list[str] | None) -> bool:
-    """Whether a workload id (``name:size``) matches one of ``--only`` (glob, else substring)."""
+    """Whether a workload id (``name:size``) matches one of ``--only``: a glob over the id, the
+    exact id, or a workload name (all its sizes)."""
     if not patterns:
         return True
-    return any(
-        fnmatch.fnmatchcase(case_id, p) if any(c in p for c in "*?[") else p in case_id for p in patterns
-    )
+    name = case_id.split(":", 1)[0]
+    return any(fnmatch.fnmatchcase(case_id, p) or p == name for p in patterns)
 
 
 def fmt_s(t: float) -> str:
@@ -281,7 +281,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes and 1 repeat (the test runs this)")
     parser.add_argument(
-        "--only", nargs="+", metavar="PATTERN", help="workload ids (name:size), glob or substring"
+        "--only", nargs="+", metavar="PATTERN", help="workload ids (name:size) or names; globs allowed"
     )
     parser.add_argument("--libs", nargs="+", help="run only these libraries (default: ours and every anchor)")
     parser.add_argument("--repeats", type=int, default=None, help="interleaved repeats (default 3, quick 1)")

@@ -49,9 +49,14 @@ def test_every_workload_runs_at_its_quick_size_for_every_installed_library(run_m
     assert {"vr", "grid-freudenthal", "distance-w1", "critsets-vr", "alpha"} <= names
 
 
-def test_only_selects_by_glob_or_substring(run_module):
+def test_only_selects_by_glob_id_or_name(run_module):
     assert run_module.selected("grid-freudenthal:64x64x64", ["grid-*"])
-    assert run_module.selected("grid-freudenthal:64x64x64", ["64x64"])
+    assert run_module.selected("grid-freudenthal:64x64x64", ["*:64x64x64"])
+    assert run_module.selected("grid-freudenthal:64x64x64", ["grid-freudenthal"])
+    assert run_module.selected("vr:400", ["vr:400"])
+    # Not a substring match: "vr:400" does not select the crit-sets workload of the same size.
+    assert not run_module.selected("critsets-vr:400", ["vr:400"])
+    assert not run_module.selected("grid-freudenthal:64x64x64", ["64x64"])
     assert not run_module.selected("vr:400", ["grid-*"])
     assert run_module.selected("vr:400", None)
 
