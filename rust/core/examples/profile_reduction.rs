@@ -1,11 +1,14 @@
-//! Time the phases of the dgm-loss reduction of a 3-D Freudenthal grid of uniform noise.
+//! Time the dgm-loss pairs and index diagrams of a 3-D Freudenthal grid of uniform noise, per
+//! thread count, with the CPU time they used.
 //!
 //! `cargo run --release -p oineus_diff_core --example profile_reduction -- [side] [threads...]`
-//! (side 64 by default: 6.6M cells). Used to record what dominates (DESIGN/benchmarks README).
+//! (side 64 by default: 6.6M cells; threads 1 2 by default). benchmarks/README.md records what it
+//! showed.
 
 use std::time::Instant;
 
 use oineus_diff_core::filtration::freudenthal::{freudenthal_filtration, FreudenthalParams};
+use oineus_diff_core::diagram::persistence;
 use oineus_diff_core::reduction::{persistence_pairs, Side};
 use oineus_diff_core::Interrupt;
 
@@ -42,6 +45,16 @@ fn main() {
             "threads {t}: {} pairs in {wall:.3} s wall, {cpu:.2} s CPU ({:.2} CPUs busy)",
             pairs.len(),
             cpu / wall
+        );
+        // What the bindings call: the pairs arranged into index diagrams.
+        let start = Instant::now();
+        let dgms = pool
+            .install(|| persistence(&fil, Side::Homology, false, &Interrupt::never()))
+            .expect("fits");
+        println!(
+            "threads {t}: index diagrams ({} H1 rows) in {:.3} s wall",
+            dgms.in_dimension(1).len(),
+            start.elapsed().as_secs_f64()
         );
     }
 }
