@@ -88,3 +88,21 @@ def test_parallel_diagram_is_differentiable():
         grads.append(grad)
     assert torch.equal(grads[0], grads[1])
     assert grads[0].abs().sum() > 0
+
+
+def test_crit_sets_pairs_and_gradient_do_not_depend_on_thread_count():
+    # The crit-sets optimizer pairs its complex with the same (parallel) clearing reduction.
+    data = noise((14, 14, 14), seed=13, plateaus=False)
+    grads, pairs = [], []
+    for n_threads in (1, 3):
+        x = torch.tensor(data, requires_grad=True)
+        fil = od.freudenthal_filtration(x)
+        dgms = od.persistence_diagram(fil, gradient_method="crit-sets", n_threads=n_threads)
+        pairs.append([dgms.index_pairs(dim) for dim in range(3)])
+        (dgms[1][:, 1] - dgms[1][:, 0]).sum().backward()
+        assert x.grad is not None
+        grads.append(x.grad)
+    for a, b in zip(pairs[0], pairs[1], strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert torch.equal(grads[0], grads[1])
+    assert grads[0].abs().sum() > 0
