@@ -66,6 +66,7 @@ bench: build
 	$(PY) benchmarks/bench_critsets.py
 	$(PY) benchmarks/bench_alpha.py
 	$(PY) benchmarks/bench_monitor.py
+	$(PY) benchmarks/run.py
 
 clean:
 	rm -rf target $(VENV) oineus_diff/_core*.so docs/_build

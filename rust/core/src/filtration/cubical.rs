@@ -190,7 +190,11 @@ fn cell_sources(data: &[f64], data_shape: &Shape, grid: &Shape, negate: bool) ->
         for_each_along(grid, top, |x, c| {
             let here = upper[x];
             let before = if c >= 1 { upper[x - stride] } else { ABSENT };
-            table.push(if beats(data, before, here, negate) { before } else { here });
+            table.push(if beats(data, before, here, negate) {
+                before
+            } else {
+                here
+            });
         });
         sources[mask] = table;
     }

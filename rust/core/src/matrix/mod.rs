@@ -8,11 +8,16 @@
 
 use std::ops::Range;
 
+use rayon::prelude::*;
+
 use crate::error::{try_filled, try_reserve, Result};
 use crate::interrupt::Interrupt;
 
 /// Builders poll the interrupt flag once per this many columns (well under a millisecond).
 const INTERRUPT_STRIDE: usize = 4096;
+
+/// Parallel builders hand out pieces of at least this many columns.
+const PARALLEL_PIECE: usize = 65536;
 
 /// A square Z/2 matrix of size `n × n`, stored by columns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +93,10 @@ impl ColumnMatrix {
     ) -> Result<Self> {
         let n = complex.n_cells();
         let stored = columns.start.min(n)..columns.end.min(n).max(columns.start.min(n));
+        let n_threads = rayon::current_num_threads();
+        if n_threads > 1 && stored.len() >= 2 * PARALLEL_PIECE {
+            return Self::boundary_in_pieces(complex, stored, n_threads, interrupt);
+        }
         let mut offsets = Vec::new();
         try_reserve(&mut offsets, stored.len() + 1, "boundary matrix")?;
         offsets.push(0);
@@ -104,6 +113,56 @@ impl ColumnMatrix {
         }
         Ok(ColumnMatrix {
             n,
+            stored,
+            offsets,
+            entries,
+        })
+    }
+
+    /// The columns `stored` of D, built in contiguous pieces on the current rayon pool and then
+    /// joined in order: the same matrix as the serial loop. Each piece is freed once copied, so
+    /// the resident peak is the matrix plus about one piece.
+    fn boundary_in_pieces<B: BoundaryOracle + ?Sized>(
+        complex: &B,
+        stored: Range<usize>,
+        n_threads: usize,
+        interrupt: &Interrupt,
+    ) -> Result<Self> {
+        let n_pieces = (4 * n_threads).min(stored.len() / PARALLEL_PIECE).max(1);
+        let pieces: Vec<(Vec<usize>, Vec<u32>)> = (0..n_pieces)
+            .into_par_iter()
+            .map(|p| {
+                let cols =
+                    (stored.start + stored.len() * p / n_pieces)..(stored.start + stored.len() * (p + 1) / n_pieces);
+                let mut ends = Vec::new();
+                try_reserve(&mut ends, cols.len(), "boundary matrix")?;
+                let mut entries = Vec::new();
+                let mut facets = Vec::new();
+                for sid in cols {
+                    if sid % INTERRUPT_STRIDE == 0 {
+                        interrupt.check()?;
+                    }
+                    complex.facets(sid, &mut facets);
+                    try_reserve(&mut entries, facets.len(), "boundary matrix")?;
+                    entries.extend_from_slice(&facets);
+                    ends.push(entries.len());
+                }
+                Ok((ends, entries))
+            })
+            .collect::<Result<_>>()?;
+        let total: usize = pieces.iter().map(|(_, e)| e.len()).sum();
+        let mut offsets = Vec::new();
+        try_reserve(&mut offsets, stored.len() + 1, "boundary matrix")?;
+        offsets.push(0);
+        let mut entries = Vec::new();
+        try_reserve(&mut entries, total, "boundary matrix")?;
+        for (ends, piece) in pieces {
+            let base = entries.len();
+            offsets.extend(ends.iter().map(|&e| base + e));
+            entries.extend_from_slice(&piece);
+        }
+        Ok(ColumnMatrix {
+            n: complex.n_cells(),
             stored,
             offsets,
             entries,

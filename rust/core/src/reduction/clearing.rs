@@ -7,10 +7,14 @@ use std::ops::Range;
 use crate::error::{try_filled, Result};
 use crate::interrupt::Interrupt;
 use crate::matrix::{add_column, ColumnMatrix};
+use crate::reduction::parallel::{reduce_pairs_parallel, MIN_PARALLEL_BLOCK};
 use crate::reduction::NO_OWNER;
 
 /// Reduce the columns of `blocks`, block by block in the given order and left to right within a
 /// block, and return every pair (column, pivot row), in no particular order.
+///
+/// On a rayon pool of more than one thread, a large block's columns are shared by the threads
+/// (see [`super::reduce_pairs_parallel`]); the pairs are the same for every thread count.
 ///
 /// Columns of different blocks must never need each other (true when blocks are the columns of
 /// one dimension each). When column j gets pivot r, column r is cleared: it is positive, so its
@@ -39,6 +43,11 @@ pub fn reduce_pairs_with_clearing_after(
     known_zero: &[u32],
     interrupt: &Interrupt,
 ) -> Result<Vec<(u32, u32)>> {
+    // Several threads pay off only when some block can be cut into two chunks or more.
+    let n_threads = rayon::current_num_threads();
+    if n_threads > 1 && blocks.iter().any(|b| b.len() >= MIN_PARALLEL_BLOCK) {
+        return reduce_pairs_parallel(matrix, blocks, known_zero, n_threads, interrupt);
+    }
     let n = matrix.size();
     let mut owner = try_filled(n, NO_OWNER, "pivot table")?;
     let mut cleared = try_filled(n, false, "clearing table")?;

@@ -9,12 +9,14 @@
 mod canonical;
 mod clearing;
 pub mod implicit_vr;
+mod parallel;
 mod union_find;
 
 use std::ops::Range;
 
 pub use canonical::{reduce_canonical, Decomposition};
 pub use clearing::{reduce_pairs_with_clearing, reduce_pairs_with_clearing_after};
+pub use parallel::reduce_pairs_parallel;
 pub use union_find::{h0_pairs, top_pairs_by_duality};
 
 use crate::error::{try_filled, Result};
@@ -37,7 +39,9 @@ pub enum Side {
 /// The persistence pairs of a filtration as (birth sid, death sid), ascending by birth sid.
 ///
 /// H0 comes from a union-find, and so does the top dimension of a grid ball (through the dual
-/// graph); the dimensions in between are reduced on `side` with clearing.
+/// graph); the dimensions in between are reduced on `side` with clearing. On a rayon pool of
+/// several threads the union-finds and the matrix are built side by side and large blocks are
+/// reduced in parallel; the pairs are the same for every thread count.
 ///
 /// Only cells of dimension ≤ `max_dim` exist, so this is the pairing of the truncated complex;
 /// pairs in dimensions below `max_dim` are those of the full complex.
@@ -47,14 +51,7 @@ pub enum Side {
 /// cancelled.
 pub fn persistence_pairs(fil: &Filtration, side: Side, interrupt: &Interrupt) -> Result<Vec<(u32, u32)>> {
     let n = fil.size();
-    // H0 by union-find on either side, and the top dimension of a grid ball by union-find on the
-    // dual graph; the matrices handle the dimensions in between.
-    let mut pairs = h0_pairs(fil, interrupt)?;
     let ball = fil.ball_dimension();
-    let top_pairs = match ball {
-        Some(d) => top_pairs_by_duality(fil, d, interrupt)?,
-        None => Vec::new(),
-    };
     // Column dimensions left to reduce, and the cells whose reduced column is known to be zero.
     let reduced_dims = match (side, ball) {
         // Homology: a d-column gives pairs of dimension d − 1; H0 and the top are done.
@@ -64,20 +61,43 @@ pub fn persistence_pairs(fil: &Filtration, side: Side, interrupt: &Interrupt) ->
         (Side::Cohomology, Some(d)) => 1..d - 1,
         (Side::Cohomology, None) => 1..fil.max_dim(),
     };
-    if !reduced_dims.is_empty() {
+    let build_matrix = || -> Result<Option<ColumnMatrix>> {
+        if reduced_dims.is_empty() {
+            return Ok(None);
+        }
         let cells = fil.dim_range(reduced_dims.start).start..fil.dim_range(reduced_dims.end - 1).end;
+        Ok(Some(match side {
+            Side::Homology => ColumnMatrix::boundary_of_columns(fil, cells, interrupt)?,
+            Side::Cohomology => ColumnMatrix::coboundary_anti_transposed_of(fil, cells, interrupt)?,
+        }))
+    };
+    // H0 by union-find on either side, and the top dimension of a grid ball by union-find on the
+    // dual graph; the matrix handles the dimensions in between. The three are independent, so on
+    // a pool of several threads they are computed side by side.
+    let ((pairs, top_pairs), matrix) = rayon::join(
+        || {
+            rayon::join(
+                || h0_pairs(fil, interrupt),
+                || match ball {
+                    Some(d) => top_pairs_by_duality(fil, d, interrupt),
+                    None => Ok(Vec::new()),
+                },
+            )
+        },
+        build_matrix,
+    );
+    let (mut pairs, top_pairs, matrix) = (pairs?, top_pairs?, matrix?);
+    if let Some(m) = matrix {
         match side {
             Side::Homology => {
-                let d = ColumnMatrix::boundary_of_columns(fil, cells, interrupt)?;
                 // Top dimension first, so that positive columns of the next block are cleared;
                 // births of the top pairs are positive from the start.
                 let blocks: Vec<Range<usize>> = reduced_dims.rev().map(|k| fil.dim_range(k)).collect();
                 let known_zero: Vec<u32> = top_pairs.iter().map(|&(birth, _)| birth).collect();
-                let found = reduce_pairs_with_clearing_after(&d, &blocks, &known_zero, interrupt)?;
+                let found = reduce_pairs_with_clearing_after(&m, &blocks, &known_zero, interrupt)?;
                 pairs.extend(found.into_iter().map(|(col, row)| (row, col)));
             }
             Side::Cohomology => {
-                let dt = ColumnMatrix::coboundary_anti_transposed_of(fil, cells, interrupt)?;
                 // Lowest dimension first: its pivots are the next dimension's cells, whose columns
                 // are then cleared. Edges that killed an H0 class reduce to zero.
                 let blocks: Vec<Range<usize>> = reduced_dims
@@ -87,7 +107,7 @@ pub fn persistence_pairs(fil: &Filtration, side: Side, interrupt: &Interrupt) ->
                     })
                     .collect();
                 let known_zero: Vec<u32> = pairs.iter().map(|&(_, edge)| (n - 1) as u32 - edge).collect();
-                let found = reduce_pairs_with_clearing_after(&dt, &blocks, &known_zero, interrupt)?;
+                let found = reduce_pairs_with_clearing_after(&m, &blocks, &known_zero, interrupt)?;
                 pairs.extend(
                     found
                         .into_iter()
@@ -416,6 +436,105 @@ mod tests {
             prop_assert_eq!(&dt, &d.anti_transpose());
             prop_assert!(columns_equal(&dt.anti_transpose(), &d));
         }
+    }
+
+    /// The pairs of the parallel reduction on a pool of `n_threads`, with runs of `run` columns.
+    fn parallel_pairs(
+        m: &ColumnMatrix,
+        blocks: &[Range<usize>],
+        known_zero: &[u32],
+        n_threads: usize,
+        run: usize,
+    ) -> Vec<(u32, u32)> {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(n_threads).build().unwrap();
+        let pairs = pool
+            .install(|| parallel::reduce_in_runs(m, blocks, known_zero, n_threads, run, &Interrupt::never()))
+            .unwrap();
+        sorted(pairs)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn parallel_reduction_agrees_with_canonical_for_every_thread_count(
+            cx in complexes(),
+            run in 1usize..=4,
+        ) {
+            let n = cx.n();
+            let d = cx.boundary();
+            let canonical = reduce_canonical(&d, &Interrupt::never()).unwrap().pairs();
+            let dt = d.anti_transpose();
+            for n_threads in [1, 2, 3, 4, 8] {
+                let homology = parallel_pairs(&d, &cx.homology_blocks(), &[], n_threads, run);
+                prop_assert_eq!(&homology, &canonical, "homology, {} threads", n_threads);
+                let cohomology = parallel_pairs(&dt, &cx.cohomology_blocks(), &[], n_threads, run);
+                prop_assert_eq!(&cohomology_to_homology(n, cohomology), &canonical, "cohomology, {} threads", n_threads);
+            }
+        }
+    }
+
+    /// A 3-D Freudenthal grid of noise (many ties when `levels` is small).
+    fn noise_grid(side: usize, levels: u64, seed: u64) -> Filtration {
+        use crate::filtration::freudenthal::{freudenthal_filtration, FreudenthalParams};
+        let mut rng = SplitMix(seed);
+        let data: Vec<f64> = (0..side * side * side).map(|_| (rng.next() % levels) as f64).collect();
+        let params = FreudenthalParams {
+            negate: false,
+            wrap: false,
+            max_dim: 3,
+        };
+        freudenthal_filtration(&data, &[side, side, side], &params, &Interrupt::never()).unwrap()
+    }
+
+    #[test]
+    fn parallel_reduction_of_a_grid_agrees_with_canonical_under_contention() {
+        // Tens of thousands of columns, runs of one column, so that the threads really race for
+        // pivots and take them from each other.
+        for (seed, levels) in [(1, 1000), (2, 7)] {
+            let fil = noise_grid(11, levels, seed);
+            let canonical = canonical_pairs(&fil);
+            let d = ColumnMatrix::boundary(&fil, &Interrupt::never()).unwrap();
+            let blocks: Vec<Range<usize>> = (1..=3).rev().map(|k| fil.dim_range(k)).collect();
+            for n_threads in [1, 2, 3, 4, 8] {
+                for run in [1, 5, 256] {
+                    let mut pairs: Vec<(u32, u32)> = parallel_pairs(&d, &blocks, &[], n_threads, run)
+                        .into_iter()
+                        .map(|(col, row)| (row, col))
+                        .collect();
+                    pairs.sort_unstable();
+                    assert_eq!(pairs, canonical, "seed {seed}, {n_threads} threads, runs of {run}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn persistence_pairs_do_not_depend_on_the_thread_count() {
+        // Large enough that the triangle block is shared by the threads (MIN_PARALLEL_BLOCK).
+        let fil = noise_grid(22, 50, 3);
+        assert!(fil.dim_range(2).len() >= 4 * parallel::MIN_PARALLEL_BLOCK);
+        let canonical = canonical_pairs(&fil);
+        for side in [Side::Homology, Side::Cohomology] {
+            for n_threads in [1, 2, 3, 4, 8] {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(n_threads).build().unwrap();
+                let pairs = pool
+                    .install(|| persistence_pairs(&fil, side, &Interrupt::never()))
+                    .unwrap();
+                assert_eq!(pairs, canonical, "{side:?}, {n_threads} threads");
+            }
+        }
+    }
+
+    #[test]
+    fn parallel_reduction_stops_when_interrupted() {
+        let flag = AtomicBool::new(true);
+        let d = ColumnMatrix::from_columns(4, 2..4, &[vec![0, 1], vec![0, 1]]);
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let block = 2..4;
+        let result = pool
+            .install(|| reduce_pairs_parallel(&d, std::slice::from_ref(&block), &[], 2, &Interrupt::from_flag(&flag)));
+        assert_eq!(result, Err(Error::Interrupted));
     }
 
     #[test]
