@@ -612,7 +612,7 @@ def freudenthal_filtration(
     >>> dgms = od.persistence_diagram(od.freudenthal_filtration(f))
     >>> dgms[0]
     tensor([[0.5000, 3.0000],
-            [1.0000, 2.0000]], dtype=torch.float64, grad_fn=<WhereBackward0>)
+            [1.0000, 2.0000]], dtype=torch.float64, grad_fn=<ViewBackward0>)
     """
     tensor, array = _grid_input(data)
     negate = _v.check_bool(negate, "negate")
