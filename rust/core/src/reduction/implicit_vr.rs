@@ -365,7 +365,7 @@ impl WorkingColumn {
                 }
             }),
         }
-        run.sort_unstable();
+        run.sort_unstable_by_key(|k| (u128::from(k.0) << 64) | u128::from(k.1));
         if let Some(&first) = run.first() {
             self.heads.push(Reverse((first, self.runs.len() as u32)));
             self.runs.push(run);
