@@ -49,6 +49,20 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "results" / "vr_dgm_loss.md"
 
 
+def noisy_sphere(n: int, seed: int) -> Any:
+    """Return n points uniform on the unit sphere in R^3 plus N(0, NOISE^2) noise."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    u = rng.normal(size=(n, 3))
+    return u / np.linalg.norm(u, axis=1, keepdims=True) + rng.normal(0.0, NOISE, size=(n, 3))
+
+
+def cloud(dim: int, n: int, seed: int) -> Any:
+    """The diagram-only workload's input: a noisy circle (dim 2) or a noisy sphere (dim 3)."""
+    return noisy_circle(n, seed) if dim == 2 else noisy_sphere(n, seed)
+
+
 def noisy_circle(n: int, seed: int) -> Any:
     """Return n points on the unit circle at uniform random angles plus N(0, NOISE^2) noise."""
     import numpy as np
@@ -116,6 +130,45 @@ def _make_runner(lib: str) -> tuple[Callable[[Any], dict[str, Any]], Callable[[A
 
         return run, None
 
+    raise ValueError(f"unknown library {lib!r}")
+
+
+def make_diagram_runner(lib: str) -> Callable[[Any], Any]:
+    """The diagram-only workload (H0 and H1, no gradient, one thread) for ``lib``, returning
+    the finite H1 points as an (m, 2) array.
+
+    - ``oineus_diff``: ``vr_filtration(pts, max_dim=2)`` and ``persistence_diagram`` under
+      ``torch.no_grad()``, from a float64 tensor.
+    - ``gph`` (giotto-ph): ``ripser_parallel(pts, maxdim=1, n_threads=1)``.
+    - ``ripser``: ``ripser(pts, maxdim=1)``.
+
+    All three cut the complex at the enclosing radius (oineus_diff by default, giotto-ph and
+    Ripser because the distance matrix they build gets no threshold), which changes no diagram.
+    """
+    import numpy as np
+
+    def finite(d: Any) -> Any:
+        d = np.asarray(d, dtype=float).reshape(-1, 2)
+        return d[np.isfinite(d[:, 1])]
+
+    if lib == "oineus_diff":
+        import oineus_diff as od
+        import torch
+
+        def run(x: Any) -> Any:
+            with torch.no_grad():
+                dgms = od.persistence_diagram(od.vr_filtration(torch.from_numpy(x), max_dim=2))
+            return finite(dgms[1].numpy())
+
+        return run
+    if lib == "gph":
+        import gph
+
+        return lambda x: finite(gph.ripser_parallel(x, maxdim=1, n_threads=1)["dgms"][1])
+    if lib == "ripser":
+        from ripser import ripser
+
+        return lambda x: finite(ripser(x, maxdim=1)["dgms"][1])
     raise ValueError(f"unknown library {lib!r}")
 
 

@@ -42,6 +42,8 @@ README = HERE / "README.md"
 BEGIN = "<!-- run.py:begin -->"
 END = "<!-- run.py:end -->"
 OURS = "oineus_diff"
+# Anchors whose distribution is not named after their module.
+DISTRIBUTION = {"gph": "giotto-ph"}
 
 # A child's work: (timed call, warm-up input, maker of the measured input).
 Child = tuple[Callable[[Any], Any], Any, Callable[[], Any]]
@@ -82,6 +84,14 @@ def _vr(lib: str, size: str, seed: int) -> Child:
         return (lambda x: ripser(x, maxdim=1)["dgms"]), warm, make
     run, _ = bench_vr._make_runner(lib)
     return run, warm, make
+
+
+def _vr_diagram(lib: str, size: str, seed: int) -> Child:
+    import bench_vr
+
+    dim, n = (int(x) for x in size.split("d"))
+    warm = bench_vr.cloud(dim, bench_vr.WARMUP_N, seed + 12345)
+    return bench_vr.make_diagram_runner(lib), warm, lambda: bench_vr.cloud(dim, n, seed)
 
 
 def _grid(family: str) -> Callable[[str, str, int], Child]:
@@ -158,6 +168,16 @@ def workloads() -> list[Workload]:
 
     out = [
         Workload("vr", (OURS, "oineus", "torch_topological", "ripser"), ("100", "200", "400"), ("40",), _vr),
+        Workload(
+            "vr-diagram",
+            (OURS, "gph", "ripser"),
+            ("2d1000", "3d1000", "2d2000", "3d2000"),
+            ("2d40", "3d40"),
+            _vr_diagram,
+            # Ripser takes minutes on the 2-D circles of 2000 points; giotto-ph is its faster
+            # successor and the anchor the target names.
+            lambda lib, size: not (lib == "ripser" and size == "2d2000"),
+        ),
         Workload(
             "grid-freudenthal",
             _grid_libs("freudenthal"),
@@ -360,7 +380,7 @@ def main() -> None:
             "",
             h.machine_line(),
             f"- load average at the end: {h.loadavg()}",
-            h.versions_line({lib: h.version(lib.replace("_", "-")) for lib in sorted({*_all_libs()})}),
+            h.versions_line({lib: h.version(DISTRIBUTION.get(lib, lib.replace("_", "-"))) for lib in sorted({*_all_libs()})}),
             *(f"- skipped {lib}: {reason}" for lib, reason in sorted(skipped.items())),
             "",
             build_table(results, args.threads),

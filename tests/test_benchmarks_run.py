@@ -126,3 +126,22 @@ def test_cli_full_quick_run():
     # About 40 fresh interpreters: 2-8 minutes depending on the load.
     proc = _cli("--quick", "--readme", "-", timeout=1700)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("size", ["2d40", "3d40"])
+def test_vr_diagram_workload_finds_the_anchors_diagrams(run_module, size):
+    """The diagram-only VR workload times the same computation for every library: equal finite
+    H1 diagrams (giotto-ph computes in float32, hence the tolerance)."""
+    import numpy as np
+
+    (workload,) = [w for w in run_module.workloads() if w.name == "vr-diagram"]
+    ours, _, make = workload.make(run_module.OURS, size, 3)
+    x = make()
+    expected = np.sort(ours(x), axis=0)
+    assert len(expected) > 0
+    for lib in workload.libs[1:]:
+        if run_module.skip_reason(lib):
+            print(f"{lib} not compared: {run_module.skip_reason(lib)}")
+            continue
+        run, _, _ = workload.make(lib, size, 3)
+        np.testing.assert_allclose(np.sort(run(x), axis=0), expected, rtol=1e-5, atol=1e-6, err_msg=lib)
