@@ -152,8 +152,9 @@ def make_diagram_runner(lib: str) -> Callable[[Any], Any]:
         return d[np.isfinite(d[:, 1])]
 
     if lib == "oineus_diff":
-        import oineus_diff as od
         import torch
+
+        import oineus_diff as od
 
         def run(x: Any) -> Any:
             with torch.no_grad():

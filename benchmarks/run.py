@@ -238,6 +238,10 @@ def child_main(name: str, lib: str, size: str, seed: int, threads: int) -> None:
 # Parent side.
 
 
+def _version(lib: str) -> str:
+    return h.version(DISTRIBUTION.get(lib, lib.replace("_", "-")))
+
+
 def skip_reason(lib: str) -> str | None:
     if importlib.util.find_spec(lib) is None:
         return f"{lib} is not installed"
@@ -380,7 +384,7 @@ def main() -> None:
             "",
             h.machine_line(),
             f"- load average at the end: {h.loadavg()}",
-            h.versions_line({lib: h.version(DISTRIBUTION.get(lib, lib.replace("_", "-"))) for lib in sorted({*_all_libs()})}),
+            h.versions_line({lib: _version(lib) for lib in sorted({*_all_libs()})}),
             *(f"- skipped {lib}: {reason}" for lib, reason in sorted(skipped.items())),
             "",
             build_table(results, args.threads),
