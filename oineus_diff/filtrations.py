@@ -42,7 +42,8 @@ class DiffFiltration:
     ----------
     values : torch.Tensor of shape (n_cells,)
         Entry i is the value of the cell with sid i, in the filtration dtype, on the input's
-        device, carrying the autograd graph of the input.
+        device, carrying the autograd graph of the input. Vietoris-Rips and grid filtrations
+        form it on first access (see :func:`persistence_diagram`).
     kind : str
         ``"vr"``, ``"freudenthal"``, ``"cubical"``, ``"alpha"``, ``"weak_alpha"`` or
         ``"cech_delaunay"``.
@@ -59,13 +60,16 @@ class DiffFiltration:
     graph.
     """
 
-    __slots__ = ("_core_handle", "_values", "_input_shape", "_vr_source")
+    __slots__ = ("_core_handle", "_values", "_input_shape", "_vr_source", "_grid_source")
     _core_handle: _core.Filtration | None
     _values: _torch.Tensor | None
     _input_shape: tuple[int, ...]
     # Vietoris-Rips: the arguments the complex is built from when something first needs it
     # (values, cells, critical sets); diagrams alone never build it (see persistence_diagram).
     _vr_source: _VrSource | None
+    # Grids: the user's tensor; ``values`` is gathered from it on first use, and diagrams
+    # gather their few cells from it directly until then.
+    _grid_source: _GridSource | None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("DiffFiltration has no public constructor; use a builder such as vr_filtration")
@@ -79,6 +83,13 @@ class DiffFiltration:
         object.__setattr__(fil, "_values", values)
         object.__setattr__(fil, "_input_shape", input_shape)
         object.__setattr__(fil, "_vr_source", None)
+        object.__setattr__(fil, "_grid_source", None)
+        return fil
+
+    @classmethod
+    def _create_grid(cls, core: _core.Filtration, data: _torch.Tensor) -> DiffFiltration:
+        fil = cls._create(core, None, tuple(data.shape))  # type: ignore[arg-type]
+        object.__setattr__(fil, "_grid_source", _GridSource(data))
         return fil
 
     @classmethod
@@ -88,6 +99,7 @@ class DiffFiltration:
         object.__setattr__(fil, "_values", None)
         object.__setattr__(fil, "_input_shape", tuple(source.tensor.shape))
         object.__setattr__(fil, "_vr_source", source)
+        object.__setattr__(fil, "_grid_source", None)
         return fil
 
     @property
@@ -124,9 +136,14 @@ class DiffFiltration:
     def values(self) -> _torch.Tensor:
         """The cell values in sid order (see the class docstring)."""
         if self._values is None:
-            source = self._vr_source
-            assert source is not None, "only Vietoris-Rips values are formed lazily"
-            values = _vr_values(self._handle, source.tensor, source.dtype, source.from_pwdists, source.eps)
+            if self._grid_source is not None:
+                values = _gathered_values(self._handle, self._grid_source.tensor())
+            else:
+                source = self._vr_source
+                assert source is not None, "only Vietoris-Rips and grid values are formed lazily"
+                values = _vr_values(
+                    self._handle, source.tensor, source.dtype, source.from_pwdists, source.eps
+                )
             object.__setattr__(self, "_values", values)
             return values
         return self._values
@@ -149,12 +166,20 @@ class DiffFiltration:
     @property
     def dtype(self) -> _torch.dtype:
         """The dtype of ``values``."""
-        return self._vr_source.dtype if self._vr_source is not None else self.values.dtype
+        if self._vr_source is not None:
+            return self._vr_source.dtype
+        if self._grid_source is not None:
+            return _v.filtration_dtype(self._grid_source.data)
+        return self.values.dtype
 
     @property
     def device(self) -> _torch.device:
         """The device of ``values``."""
-        return self._vr_source.tensor.device if self._vr_source is not None else self.values.device
+        if self._vr_source is not None:
+            return self._vr_source.tensor.device
+        if self._grid_source is not None:
+            return self._grid_source.data.device
+        return self.values.device
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -504,6 +529,25 @@ def _check_grid_max_dim(max_dim: Any, ndim: int) -> int:
     return min(max_dim, ndim)
 
 
+class _GridSource:
+    """The user's tensor behind a grid filtration, and its version when the cells were ordered."""
+
+    __slots__ = ("data", "version")
+
+    def __init__(self, data: _torch.Tensor) -> None:
+        self.data = data
+        self.version = data._version
+
+    def tensor(self) -> _torch.Tensor:
+        """Return the data, after checking that no in-place change made the cell order stale."""
+        if self.data._version != self.version:
+            raise RuntimeError(
+                "the data of this grid filtration were modified in place after it was built; "
+                "build the filtration again"
+            )
+        return self.data
+
+
 def _gathered_values(core: _core.Filtration, data: _torch.Tensor) -> _torch.Tensor:
     """``data.flatten()[critical index]`` in the filtration dtype, on the data's device."""
     source = data.to(_v.filtration_dtype(data)).reshape(-1)
@@ -625,7 +669,7 @@ def freudenthal_filtration(
             f"wrap=True needs every axis of data to have length >= 3; got shape {tuple(tensor.shape)}"
         )
     core = _core.freudenthal_filtration(array, negate, wrap, max_dim, n_threads)
-    return DiffFiltration._create(core, _gathered_values(core, tensor), tuple(tensor.shape))
+    return DiffFiltration._create_grid(core, tensor)
 
 
 _VALUES_ON = ("vertices", "cells", "top_cells")
@@ -706,7 +750,7 @@ def cube_filtration(
     values_on = _v.check_choice(values_on, "values_on", _VALUES_ON)
     n_threads = _v.check_n_threads(n_threads)
     core = _core.cube_filtration(array, negate, max_dim, values_on != "vertices", n_threads)
-    return DiffFiltration._create(core, _gathered_values(core, tensor), tuple(tensor.shape))
+    return DiffFiltration._create_grid(core, tensor)
 
 
 _LOGGER = logging.getLogger("oineus_diff")

@@ -244,6 +244,12 @@ def persistence_diagram(
     ``fil.values`` before calling this function to differentiate with respect to the values.
     ``index_pairs`` then builds the complex on its first call.
 
+    **Grids.** A Freudenthal or cubical filtration forms ``fil.values`` (one entry per cell) on
+    first use. Until then, diagrams gather their points from the data directly,
+    ``data.flatten()[critical index]``: the same numbers and the same gradient reaching the
+    data, with a backward that touches only the diagram's entries. Here too, read
+    ``fil.values`` first to differentiate with respect to the values.
+
     References
     ----------
     Edelsbrunner, H., Letscher, D., Zomorodian, A. (2002). Topological persistence and
@@ -340,7 +346,17 @@ def _gather_diagrams(fil: DiffFiltration, index_pairs: list[_np.ndarray]) -> lis
         if index_pairs
         else _np.zeros(0, _np.int64)
     )
-    gathered = _gather(fil.values, _torch.from_numpy(flat).to(fil.device), fil.negate)
+    grid = fil._grid_source
+    if fil._values is None and grid is not None:
+        # A grid whose values were never asked for: its cells' values are data entries, so the
+        # diagram is gathered from the data directly and its backward touches only those entries.
+        data = grid.tensor()
+        sources = fil._handle.sources()
+        flat = _np.where(flat < 0, -1, sources[_np.maximum(flat, 0)].astype(_np.int64))
+        source = data.to(_v.filtration_dtype(data)).reshape(-1)
+        gathered = _gather(source, _torch.from_numpy(flat).to(fil.device), fil.negate)
+    else:
+        gathered = _gather(fil.values, _torch.from_numpy(flat).to(fil.device), fil.negate)
     return [part.view(-1, 2) for part in gathered.split([pairs.size for pairs in index_pairs])]
 
 

@@ -877,6 +877,8 @@ def test_strided_input_matches_contiguous_copy(builder):
 
 def threaded_results(builder, data, negate, include_inf_points, n_threads, dualize):
     fil = build(builder, data, negate=negate, n_threads=n_threads)
+    # Formed before the diagrams, so that they are gathered from it and the loss reaches it.
+    _ = fil.values
     dgms = od.persistence_diagram(
         fil, dualize=dualize, include_inf_points=include_inf_points, n_threads=n_threads
     )
@@ -971,3 +973,56 @@ def test_grid_builders_with_threads_print_nothing(capfd):
     out, err = capfd.readouterr()
     assert out == ""
     assert err == ""
+
+
+@pytest.mark.parametrize("builder", BUILDERS)
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_diagrams_before_values_give_the_same_numbers_and_input_gradient(builder, dtype):
+    """Until ``fil.values`` is formed, grid diagrams are gathered from the data directly; the
+    numbers, the dtype and the gradient reaching the data are those of the gather through
+    ``values``."""
+    raw = torch.tensor(plateau_grid(44, (9, 11), levels=5) + 0.25 * random_grid(45, (9, 11)), dtype=dtype)
+    results = []
+    for form_values_first in (False, True):
+        data = raw.clone().requires_grad_(True)
+        fil = build(builder, data, negate=True)
+        if form_values_first:
+            _ = fil.values
+        assert (fil._values is not None) == form_values_first
+        assert fil.dtype == dtype and fil.device == data.device
+        dgms = od.persistence_diagram(fil, include_inf_points=True)
+        loss = 0
+        for d in dgms:
+            finite = torch.isfinite(dgms[d])
+            weights = torch.arange(dgms[d].numel(), dtype=dtype).reshape(-1, 2) - 3.0
+            loss = loss + (torch.where(finite, dgms[d], 0.0) * weights).sum()
+        loss.backward()
+        results.append(([dgms[d].detach() for d in dgms], data.grad))
+    (lazy, lazy_grad), (eager, eager_grad) = results
+    for a, b in zip(lazy, eager, strict=True):
+        assert a.dtype == dtype
+        assert torch.equal(a, b)
+    assert torch.count_nonzero(eager_grad) > 0
+    assert torch.equal(lazy_grad, eager_grad)
+
+
+def test_grid_values_refuse_data_modified_in_place_after_the_build():
+    data = torch.tensor(random_grid(46, (6, 7)), requires_grad=True)
+    fil = od.cube_filtration(data, values_on="cells")
+    with torch.no_grad():
+        data[0, 0] += 1.0
+    with pytest.raises(RuntimeError, match="modified in place"):
+        od.persistence_diagram(fil)
+    with pytest.raises(RuntimeError, match="modified in place"):
+        _ = fil.values
+
+
+def test_lazy_grid_diagrams_support_gradcheck():
+    data = torch.tensor(random_grid(47, (4, 5)), requires_grad=True)
+
+    def diagram_sum(x):
+        dgms = od.persistence_diagram(od.freudenthal_filtration(x))
+        return torch.cat([dgms[d].reshape(-1) for d in dgms]).sum() + (dgms[0][:, 1] ** 2).sum()
+
+    assert torch.autograd.gradcheck(diagram_sum, (data,))
+    assert torch.autograd.gradgradcheck(diagram_sum, (data,))
