@@ -313,6 +313,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per measurement")
     parser.add_argument(
+        "--max-rss-mib",
+        type=float,
+        default=8192.0,
+        help="kill a measurement whose resident memory exceeds this (Oineus's critical sets at n=400)",
+    )
+    parser.add_argument(
         "--readme",
         default=None,
         help=f"file whose marked block is rewritten (default {README}; quick: none; - for none)",
@@ -368,7 +374,11 @@ def main() -> None:
             for lib in libs:  # interleaved: ours, anchor, ..., ours, anchor, ...
                 ident = {"workload": w.name, "size": size, "lib": lib}
                 r = h.run_case(
-                    script, [w.name, lib, size, str(args.seed), str(args.threads)], ident, args.timeout
+                    script,
+                    [w.name, lib, size, str(args.seed), str(args.threads)],
+                    ident,
+                    args.timeout,
+                    args.max_rss_mib,
                 )
                 by_lib[lib].append(r)
                 print(f"{w.name}:{size} {lib} [{rep + 1}/{repeats}]: {h.progress_line(r)}", flush=True)
