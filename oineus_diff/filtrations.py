@@ -87,7 +87,11 @@ class DiffFiltration:
         return fil
 
     @classmethod
-    def _create_grid(cls, core: _core.Filtration, data: _torch.Tensor) -> DiffFiltration:
+    def _create_grid(cls, core: _core.Filtration, data: _torch.Tensor, user_data: Any) -> DiffFiltration:
+        if not isinstance(user_data, _torch.Tensor):
+            # An array shares its memory with the tensor made from it, and changes to it leave the
+            # tensor's version counter alone: gather now, while the data are those just sorted.
+            return cls._create(core, _gathered_values(core, data), tuple(data.shape))
         fil = cls._create(core, None, tuple(data.shape))  # type: ignore[arg-type]
         object.__setattr__(fil, "_grid_source", _GridSource(data))
         return fil
@@ -669,7 +673,7 @@ def freudenthal_filtration(
             f"wrap=True needs every axis of data to have length >= 3; got shape {tuple(tensor.shape)}"
         )
     core = _core.freudenthal_filtration(array, negate, wrap, max_dim, n_threads)
-    return DiffFiltration._create_grid(core, tensor)
+    return DiffFiltration._create_grid(core, tensor, data)
 
 
 _VALUES_ON = ("vertices", "cells", "top_cells")
@@ -750,7 +754,7 @@ def cube_filtration(
     values_on = _v.check_choice(values_on, "values_on", _VALUES_ON)
     n_threads = _v.check_n_threads(n_threads)
     core = _core.cube_filtration(array, negate, max_dim, values_on != "vertices", n_threads)
-    return DiffFiltration._create_grid(core, tensor)
+    return DiffFiltration._create_grid(core, tensor, data)
 
 
 _LOGGER = logging.getLogger("oineus_diff")

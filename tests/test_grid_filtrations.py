@@ -1026,3 +1026,14 @@ def test_lazy_grid_diagrams_support_gradcheck():
 
     assert torch.autograd.gradcheck(diagram_sum, (data,))
     assert torch.autograd.gradgradcheck(diagram_sum, (data,))
+
+
+def test_grid_values_from_an_array_are_gathered_at_the_build():
+    """An array can change under the tensor made from it without the tensor knowing: its values
+    are taken when the cells are sorted, so a later change to the array cannot reach them."""
+    array = random_grid(48, (5, 6))
+    fil = od.cube_filtration(array, values_on="cells")
+    expected = od.persistence_diagram(fil)[0].clone()
+    array += 10.0
+    assert fil._values is not None
+    assert torch.equal(od.persistence_diagram(fil)[0], expected)
