@@ -594,34 +594,34 @@ pub fn vr_persistence(
     for dim in 1..max_dim {
         // The deaths clear the next dimension's columns; the last dimension has none.
         let keep_deaths = dim + 1 < max_dim;
-        let (rows, deaths) = if let Cleared::Edges(killed) = &cleared {
-            let columns = edges.iter().zip(killed).rev().filter(|(_, &k)| !k).map(|(e, _)| e);
-            let columns = columns.map(|&(key, i, j)| (key, [i, j]));
-            reduce_dimension(
-                &complex,
-                dim,
-                columns,
-                |edge, out| out.extend(edge),
-                keep_deaths,
-                include_essential,
-                interrupt,
-            )?
-        } else {
-            let Cleared::Codes(codes) = &cleared else {
-                unreachable!()
-            };
-            let columns = columns(&complex, dim, codes, &budget, interrupt)?;
-            let columns = columns.into_iter().map(|key| (key, key.2));
-            let decode = |code: u64, out: &mut Vec<u32>| complex.decode(code, dim + 1, out);
-            reduce_dimension(
-                &complex,
-                dim,
-                columns,
-                decode,
-                keep_deaths,
-                include_essential,
-                interrupt,
-            )?
+        let (rows, deaths) = match &cleared {
+            Cleared::Edges(killed) => {
+                let columns = edges.iter().zip(killed).rev().filter(|(_, &k)| !k).map(|(e, _)| e);
+                let columns = columns.map(|&(key, i, j)| (key, [i, j]));
+                reduce_dimension(
+                    &complex,
+                    dim,
+                    columns,
+                    |edge, out| out.extend(edge),
+                    keep_deaths,
+                    include_essential,
+                    interrupt,
+                )?
+            }
+            Cleared::Codes(codes) => {
+                let columns = columns(&complex, dim, codes, &budget, interrupt)?;
+                let columns = columns.into_iter().map(|key| (key, key.2));
+                let decode = |code: u64, out: &mut Vec<u32>| complex.decode(code, dim + 1, out);
+                reduce_dimension(
+                    &complex,
+                    dim,
+                    columns,
+                    decode,
+                    keep_deaths,
+                    include_essential,
+                    interrupt,
+                )?
+            }
         };
         all_rows.push(rows);
         cleared = Cleared::Codes(deaths);
