@@ -1,7 +1,7 @@
 //! Pairs only, with clearing: a column whose index is already a pivot is known to reduce to
 //! zero and is skipped.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::ops::Range;
 
 use crate::error::{try_filled, Result};
@@ -59,7 +59,7 @@ pub fn reduce_pairs_with_clearing_after(
     let mut column = Vec::new();
     for block in blocks {
         // Reduced columns that differ from the matrix's; the others are read from the matrix.
-        let mut reduced: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut reduced: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
         for j in block.clone() {
             interrupt.check()?;
             if cleared[j] {

@@ -23,13 +23,12 @@
 //! of the matrix) and the clearing table (1 byte per column), as in the serial path, plus the
 //! columns that reduction changed.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::error::{try_reserve, Result};
 use crate::interrupt::Interrupt;
@@ -46,29 +45,9 @@ pub(crate) const MIN_PARALLEL_BLOCK: usize = 16384;
 /// Shards of the published-column store (a power of two).
 const SHARDS: usize = 512;
 
-/// A hasher for column indices: one multiplication by an odd constant spreads consecutive
-/// indices over distinct buckets; the default SipHash costs more than the lookups it serves.
-#[derive(Default, Clone, Copy)]
-struct IndexHasher(u64);
-
-impl Hasher for IndexHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn write_u32(&mut self, i: u32) {
-        self.0 = (u64::from(i) ^ self.0).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-/// Reduced columns that differ from the matrix's, by column index.
-type ReducedColumns = HashMap<u32, Vec<u32>, BuildHasherDefault<IndexHasher>>;
+/// Reduced columns that differ from the matrix's, by column index. The hash must spread the
+/// high bits of an index to the low ones: every key of a shard has the same low bits.
+type ReducedColumns = FxHashMap<u32, Vec<u32>>;
 
 /// What the threads of one block share.
 struct Shared<'a> {
