@@ -16,6 +16,7 @@ __all__ = [
     "bottleneck_matching",
     "cech_delaunay_filtration",
     "cube_filtration",
+    "cube_persistence",
     "freudenthal_filtration",
     "index_diagrams",
     "render_monitor_frame",
@@ -142,6 +143,16 @@ def cube_filtration(
     data: npt.NDArray[np.float64], negate: bool, max_dim: int, values_on_cells: bool, n_threads: int
 ) -> Filtration:
     """Build a cubical filtration from a contiguous float64 array of 1 to 4 axes."""
+
+def cube_persistence(
+    data: npt.NDArray[np.float64],
+    negate: bool,
+    max_dim: int,
+    values_on_cells: bool,
+    include_inf_points: bool,
+    n_threads: int,
+) -> list[npt.NDArray[np.int64]] | None:
+    """Diagrams of a 2-D cubical filtration without building it, as [birth, death] source rows."""
 
 def alpha_filtration(
     points: npt.NDArray[np.float64], squared: bool, single_precision: bool, n_threads: int

@@ -68,7 +68,8 @@ class DiffFiltration:
     # (values, cells, critical sets); diagrams alone never build it (see persistence_diagram).
     _vr_source: _VrSource | None
     # Grids: the user's tensor; ``values`` is gathered from it on first use, and diagrams
-    # gather their few cells from it directly until then.
+    # gather their few cells from it directly until then. A 2-D cubical grid also keeps what it
+    # is built from, and is built only when something needs its cells.
     _grid_source: _GridSource | None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -97,6 +98,12 @@ class DiffFiltration:
         return fil
 
     @classmethod
+    def _create_lazy_cube(cls, cube: _LazyCube, data: _torch.Tensor) -> DiffFiltration:
+        fil = cls._create(None, None, tuple(data.shape))  # type: ignore[arg-type]
+        object.__setattr__(fil, "_grid_source", _GridSource(data, cube))
+        return fil
+
+    @classmethod
     def _create_vr(cls, source: _VrSource) -> DiffFiltration:
         fil = object.__new__(cls)
         object.__setattr__(fil, "_core_handle", None)
@@ -108,10 +115,15 @@ class DiffFiltration:
 
     @property
     def _handle(self) -> _core.Filtration:
-        """The core filtration, built on first use for Vietoris-Rips."""
+        """The core filtration, built on first use for Vietoris-Rips and 2-D cubical grids."""
         if self._core_handle is None:
+            cube = self._lazy_cube
+            if cube is not None:
+                core = cube.build()
+                object.__setattr__(self, "_core_handle", core)
+                return core
             source = self._vr_source
-            assert source is not None, "only Vietoris-Rips filtrations are built lazily"
+            assert source is not None, "only Vietoris-Rips and 2-D cubical filtrations are built lazily"
             core = _core.vr_filtration(
                 source.array,
                 source.from_pwdists,
@@ -127,8 +139,15 @@ class DiffFiltration:
 
     @property
     def _is_built(self) -> bool:
-        """Whether the cells exist (always, except for a Vietoris-Rips filtration not yet used)."""
+        """Whether the cells exist (always, except for a lazy filtration not yet used)."""
         return self._core_handle is not None
+
+    @property
+    def _lazy_cube(self) -> _LazyCube | None:
+        """What a 2-D cubical filtration not yet built is built from (``None`` otherwise)."""
+        if self._core_handle is not None or self._grid_source is None:
+            return None
+        return self._grid_source.cube
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"DiffFiltration is immutable; cannot set {name!r}")
@@ -155,17 +174,23 @@ class DiffFiltration:
     @property
     def kind(self) -> str:
         """The builder's name."""
-        return "vr" if self._vr_source is not None else self._handle.kind()
+        if self._vr_source is not None:
+            return "vr"
+        return "cubical" if self._lazy_cube is not None else self._handle.kind()
 
     @property
     def negate(self) -> bool:
         """Whether comparisons are reversed."""
-        return False if self._vr_source is not None else self._handle.negate()
+        if self._vr_source is not None:
+            return False
+        cube = self._lazy_cube
+        return cube.negate if cube is not None else self._handle.negate()
 
     @property
     def max_dim(self) -> int:
         """The largest cell dimension present (0 if only vertices exist)."""
-        return self._handle.max_dim()
+        cube = self._lazy_cube
+        return cube.max_dim if cube is not None else self._handle.max_dim()
 
     @property
     def dtype(self) -> _torch.dtype:
@@ -209,10 +234,11 @@ class DiffFiltration:
 
     def size(self) -> int:
         """Return the number of cells."""
-        return self._handle.size()
+        return len(self)
 
     def __len__(self) -> int:
-        return self._handle.size()
+        cube = self._lazy_cube
+        return sum(cube.counts) if cube is not None else self._handle.size()
 
     def size_in_dimension(self, dim: int) -> int:
         """Return the number of cells of dimension ``dim`` (0 above ``max_dim``)."""
@@ -225,7 +251,12 @@ class DiffFiltration:
         if dim < 0:
             raise ValueError(f"dim must be >= 0; got {dim}")
         # Dimensions above max_dim hold no cells; clamping keeps huge ints out of the core.
-        return self._handle.dim_range(min(dim, self.max_dim + 1))
+        dim = min(dim, self.max_dim + 1)
+        cube = self._lazy_cube
+        if cube is not None:
+            start = sum(cube.counts[:dim])
+            return start, start + (cube.counts[dim] if dim < len(cube.counts) else 0)
+        return self._handle.dim_range(dim)
 
     def cell(self, i: int) -> tuple[int, ...]:
         """Return the ascending vertex ids of the cell with sid ``i``."""
@@ -534,13 +565,17 @@ def _check_grid_max_dim(max_dim: Any, ndim: int) -> int:
 
 
 class _GridSource:
-    """The user's tensor behind a grid filtration, and its version when the cells were ordered."""
+    """The user's tensor behind a grid filtration, and its version when the cells were ordered.
 
-    __slots__ = ("data", "version")
+    ``cube`` holds what a 2-D cubical filtration is built from when its cells are first needed.
+    """
 
-    def __init__(self, data: _torch.Tensor) -> None:
+    __slots__ = ("data", "version", "cube")
+
+    def __init__(self, data: _torch.Tensor, cube: _LazyCube | None = None) -> None:
         self.data = data
         self.version = data._version
+        self.cube = cube
 
     def tensor(self) -> _torch.Tensor:
         """Return the data, after checking that no in-place change made the cell order stale."""
@@ -550,6 +585,42 @@ class _GridSource:
                 "build the filtration again"
             )
         return self.data
+
+
+@dataclass(frozen=True)
+class _LazyCube:
+    """The arguments of a 2-D cubical filtration, kept until its cells are needed.
+
+    ``array`` is the detached float64 copy made by the builder: the cells are built from the data
+    as they were then, as an eager build would have.
+    """
+
+    array: _np.ndarray
+    negate: bool
+    max_dim: int
+    values_on_cells: bool
+    n_threads: int
+
+    @property
+    def counts(self) -> tuple[int, ...]:
+        """The number of cells of each dimension 0 … max_dim (SPEC 10.3)."""
+        rows, cols = (n + 1 if self.values_on_cells else n for n in self.array.shape)
+        squares = (rows - 1) * (cols - 1)
+        return (rows * cols, rows * (cols - 1) + (rows - 1) * cols, squares)[: self.max_dim + 1]
+
+    def build(self) -> _core.Filtration:
+        """Return the core filtration."""
+        return _core.cube_filtration(
+            self.array, self.negate, self.max_dim, self.values_on_cells, self.n_threads
+        )
+
+    def diagrams(self, include_inf_points: bool, n_threads: int) -> list[_np.ndarray]:
+        """Return per dimension the [birth, death] rows as flat data indices (−1: essential)."""
+        dgms = _core.cube_persistence(
+            self.array, self.negate, self.max_dim, self.values_on_cells, include_inf_points, n_threads
+        )
+        assert dgms is not None, "a lazy cubical filtration has a grid the direct path handles"
+        return dgms
 
 
 def _gathered_values(core: _core.Filtration, data: _torch.Tensor) -> _torch.Tensor:
@@ -753,7 +824,21 @@ def cube_filtration(
     max_dim = tensor.ndim if max_dim is None else _check_grid_max_dim(max_dim, tensor.ndim)
     values_on = _v.check_choice(values_on, "values_on", _VALUES_ON)
     n_threads = _v.check_n_threads(n_threads)
-    core = _core.cube_filtration(array, negate, max_dim, values_on != "vertices", n_threads)
+    on_cells = values_on != "vertices"
+    vertex_grid = [n + 1 if on_cells else n for n in array.shape]
+    if (
+        isinstance(data, _torch.Tensor)
+        and array.ndim == 2
+        and min(vertex_grid) >= 2
+        and array.size < 2**26
+        and _np.isfinite(array).all()
+    ):
+        # Diagrams of a 2-D grid need no cells (see persistence_diagram); they are built when
+        # something asks for them. Bad or oversized data take the eager path, which reports them.
+        return DiffFiltration._create_lazy_cube(
+            _LazyCube(array, negate, min(max_dim, 2), on_cells, n_threads), tensor
+        )
+    core = _core.cube_filtration(array, negate, max_dim, on_cells, n_threads)
     return DiffFiltration._create_grid(core, tensor, data)
 
 

@@ -287,6 +287,12 @@ def persistence_diagram(
     dims_to_backprop = _check_dims_to_backprop(dims_to_backprop, None if implicit else fil.max_dim)
     index_pairs: list[_np.ndarray] | Callable[[], list[_np.ndarray]]
     implicit_tensors = _implicit_vr_diagrams(fil, include_inf_points) if implicit else None
+    cube = fil._lazy_cube
+    if cube is not None and gradient_method == "dgm-loss":
+        # A 2-D cubical grid not yet built: the core finds the pairs by two union-finds over the
+        # grid and reports each point's birth and death data entries (the pairs are the same on
+        # either side, so dualize does not matter).
+        implicit_tensors = _gather_sources(fil, cube.diagrams(include_inf_points, n_threads))
     if gradient_method == "crit-sets":
         handle = _core.TopologyOptimizer(fil._handle, dualize, fil.dtype == _torch.float32)
         index_pairs = handle.index_diagrams(include_inf_points, n_threads)
@@ -296,8 +302,9 @@ def persistence_diagram(
             for dim, pairs in enumerate(index_pairs)
         ]
     elif implicit_tensors is not None:
-        # Vietoris-Rips without its complex: the core reduces cohomology implicitly and reports
-        # each point's critical edges; the sids are found only if index_pairs is asked for.
+        # Vietoris-Rips without its complex (the core reduces cohomology implicitly and reports
+        # each point's critical edges), or a 2-D cubical grid without its cells: the sids are
+        # found only if index_pairs is asked for.
         tensors = implicit_tensors
         dualize_now = dualize
 
@@ -346,18 +353,37 @@ def _gather_diagrams(fil: DiffFiltration, index_pairs: list[_np.ndarray]) -> lis
         if index_pairs
         else _np.zeros(0, _np.int64)
     )
-    grid = fil._grid_source
-    if fil._values is None and grid is not None:
+    if fil._values is None and fil._grid_source is not None:
         # A grid whose values were never asked for: its cells' values are data entries, so the
         # diagram is gathered from the data directly and its backward touches only those entries.
-        data = grid.tensor()
         sources = fil._handle.sources()
-        flat = _np.where(flat < 0, -1, sources[_np.maximum(flat, 0)].astype(_np.int64))
-        source = data.to(_v.filtration_dtype(data)).reshape(-1)
-        gathered = _gather(source, _torch.from_numpy(flat).to(fil.device), fil.negate)
-    else:
-        gathered = _gather(fil.values, _torch.from_numpy(flat).to(fil.device), fil.negate)
-    return [part.view(-1, 2) for part in gathered.split([pairs.size for pairs in index_pairs])]
+        flat_sources = _np.where(flat < 0, -1, sources[_np.maximum(flat, 0)].astype(_np.int64))
+        return _split(_gather_data(fil, flat_sources), index_pairs)
+    gathered = _gather(fil.values, _torch.from_numpy(flat).to(fil.device), fil.negate)
+    return _split(gathered, index_pairs)
+
+
+def _gather_sources(fil: DiffFiltration, source_pairs: list[_np.ndarray]) -> list[_torch.Tensor]:
+    """Gather a grid's diagrams from rows of [birth, death] data indices (−1: essential death)."""
+    flat = (
+        _np.concatenate([pairs.reshape(-1) for pairs in source_pairs])
+        if source_pairs
+        else _np.zeros(0, _np.int64)
+    )
+    return _split(_gather_data(fil, flat), source_pairs)
+
+
+def _gather_data(fil: DiffFiltration, flat_sources: _np.ndarray) -> _torch.Tensor:
+    """``data.flatten()[flat_sources]`` in the filtration dtype, −1 giving ±inf."""
+    assert fil._grid_source is not None
+    data = fil._grid_source.tensor()
+    source = data.to(_v.filtration_dtype(data)).reshape(-1)
+    return _gather(source, _torch.from_numpy(flat_sources).to(fil.device), fil.negate)
+
+
+def _split(gathered: _torch.Tensor, pairs: list[_np.ndarray]) -> list[_torch.Tensor]:
+    """Cut the flat gather of several dimensions into (n, 2) views, one per dimension."""
+    return [part.view(-1, 2) for part in gathered.split([p.size for p in pairs])]
 
 
 def _gather(values: _torch.Tensor, index: _torch.Tensor, negate: bool) -> _torch.Tensor:

@@ -1037,3 +1037,68 @@ def test_grid_values_from_an_array_are_gathered_at_the_build():
     array += 10.0
     assert fil._values is not None
     assert torch.equal(od.persistence_diagram(fil)[0], expected)
+
+
+@pytest.mark.parametrize("values_on", ["vertices", "cells"])
+@pytest.mark.parametrize("negate", [False, True])
+@pytest.mark.parametrize("max_dim", [0, 1, 2, 5])
+def test_2d_cubical_diagrams_are_computed_without_the_cells(values_on, negate, max_dim):
+    """A 2-D cubical filtration is built only when its cells are needed: its diagrams come from
+    union-finds over the grid, with the numbers, gradients and index pairs of the built one."""
+    raw = plateau_grid(49, (7, 9), levels=4) + 0.5 * random_grid(50, (7, 9))
+    results = []
+    for build_first in (False, True):
+        data = torch.tensor(raw, requires_grad=True)
+        fil = od.cube_filtration(data, negate=negate, max_dim=max_dim, values_on=values_on)
+        if build_first:
+            _ = fil.values
+        shape = (len(fil), fil.max_dim, fil.kind, fil.negate, [fil.dim_range(d) for d in range(4)])
+        dgms = od.persistence_diagram(fil, include_inf_points=True)
+        assert fil._is_built == build_first
+        weights = [torch.linspace(-1.0, 2.0, dgms[d].numel(), dtype=torch.float64) for d in dgms]
+        finite = [torch.where(torch.isfinite(dgms[d]), dgms[d], 0.0).reshape(-1) for d in dgms]
+        loss = sum((f * w).sum() for f, w in zip(finite, weights, strict=True))
+        if len(dgms):
+            loss.backward()
+        index_pairs = [dgms.index_pairs(d) for d in dgms]
+        results.append((shape, [dgms[d].detach() for d in dgms], data.grad, index_pairs))
+    (direct_shape, direct, direct_grad, direct_pairs), (built_shape, built, built_grad, built_pairs) = results
+    assert direct_shape == built_shape
+    assert len(direct) == len(built) == min(max_dim, 2)
+    for a, b in zip(direct, built, strict=True):
+        assert torch.equal(a, b)
+    for a, b in zip(direct_pairs, built_pairs, strict=True):
+        assert np.array_equal(a, b)
+    if max_dim > 0:
+        assert torch.count_nonzero(built_grad) > 0
+        assert torch.equal(direct_grad, built_grad)
+
+
+def test_2d_cubical_filtrations_build_their_cells_when_asked():
+    data = torch.tensor(random_grid(51, (5, 6)), requires_grad=True)
+    eager = od.cube_filtration(data.detach().numpy(), values_on="cells")
+    assert eager._is_built
+    for ask in (
+        lambda f: f.values,
+        lambda f: f.cell(3),
+        lambda f: f.critical_indices,
+        lambda f: od.persistence_diagram(f, gradient_method="crit-sets"),
+        lambda f: od.TopologyOptimizer(f),
+    ):
+        fil = od.cube_filtration(data, values_on="cells")
+        assert not fil._is_built
+        ask(fil)
+        assert fil._is_built
+        assert list(fil) == list(eager)
+        assert torch.equal(fil.values.detach(), eager.values)
+
+
+def test_2d_cubical_filtrations_check_their_data_at_the_build():
+    data = torch.tensor(random_grid(52, (4, 4)))
+    data[1, 2] = float("nan")
+    with pytest.raises(ValueError, match="data"):
+        od.cube_filtration(data, values_on="cells")
+    # Grids the union-find path does not take are built at once, as before.
+    assert od.cube_filtration(torch.ones(1, 5), values_on="vertices")._is_built
+    assert od.cube_filtration(torch.ones(3, 3, 3))._is_built
+    assert not od.cube_filtration(torch.ones(1, 5), values_on="cells")._is_built

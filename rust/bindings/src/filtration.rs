@@ -13,6 +13,7 @@ use oineus_diff_core::filtration::vr::{vr_filtration as core_vr, VrInput, VrPara
 use oineus_diff_core::filtration::{Filtration, Precision};
 use oineus_diff_core::matrix::BoundaryOracle;
 use oineus_diff_core::reduction::implicit_vr;
+use oineus_diff_core::reduction::planar_cubical::cube_persistence_2d;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -295,18 +296,54 @@ pub fn cube_filtration(
     n_threads: usize,
 ) -> PyResult<PyFiltration> {
     let (values, shape) = grid_input(&data)?;
+    let params = cube_params(negate, max_dim, values_on_cells);
+    let inner = runtime::run(py, n_threads, |interrupt| core_cube(values, &shape, &params, interrupt))?;
+    Ok(PyFiltration { inner: Arc::new(inner) })
+}
+
+/// The diagrams of the cubical filtration `cube_filtration` would build from a 2-D array,
+/// computed without it: per dimension an int64 (n, 2) array of [birth source, death source]
+/// rows (flat data indices, −1 for an essential death), or `None` for a grid this path does not
+/// handle.
+#[pyfunction]
+#[pyo3(signature = (data, negate, max_dim, values_on_cells, include_inf_points, n_threads))]
+pub fn cube_persistence<'py>(
+    py: Python<'py>,
+    data: PyReadonlyArrayDyn<'py, f64>,
+    negate: bool,
+    max_dim: usize,
+    values_on_cells: bool,
+    include_inf_points: bool,
+    n_threads: usize,
+) -> PyResult<Option<Vec<Bound<'py, PyArray2<i64>>>>> {
+    let (values, shape) = grid_input(&data)?;
+    let params = cube_params(negate, max_dim, values_on_cells);
+    let dgms = runtime::run(py, n_threads, |interrupt| {
+        cube_persistence_2d(values, &shape, &params, include_inf_points, interrupt)
+    })?;
+    dgms.map(|dgms| {
+        dgms.dims
+            .into_iter()
+            .map(|rows| {
+                let n = rows.len();
+                PyArray1::from_vec(py, rows.into_iter().flatten().collect()).reshape([n, 2])
+            })
+            .collect()
+    })
+    .transpose()
+}
+
+fn cube_params(negate: bool, max_dim: usize, values_on_cells: bool) -> CubeParams {
     let values_on = if values_on_cells {
         ValuesOn::Cells
     } else {
         ValuesOn::Vertices
     };
-    let params = CubeParams {
+    CubeParams {
         negate,
         max_dim,
         values_on,
-    };
-    let inner = runtime::run(py, n_threads, |interrupt| core_cube(values, &shape, &params, interrupt))?;
-    Ok(PyFiltration { inner: Arc::new(inner) })
+    }
 }
 
 /// Which Delaunay-family builder to run.

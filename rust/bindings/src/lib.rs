@@ -44,6 +44,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(filtration::vr_persistence, m)?)?;
     m.add_function(wrap_pyfunction!(filtration::freudenthal_filtration, m)?)?;
     m.add_function(wrap_pyfunction!(filtration::cube_filtration, m)?)?;
+    m.add_function(wrap_pyfunction!(filtration::cube_persistence, m)?)?;
     m.add_function(wrap_pyfunction!(filtration::alpha_filtration, m)?)?;
     m.add_function(wrap_pyfunction!(filtration::weak_alpha_filtration, m)?)?;
     m.add_function(wrap_pyfunction!(filtration::cech_delaunay_filtration, m)?)?;

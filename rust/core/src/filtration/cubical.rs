@@ -58,15 +58,11 @@ pub fn cube_filtration(
     interrupt: &Interrupt,
 ) -> Result<Filtration> {
     grid::validate(data, shape)?;
-    let data_shape = Shape::new(shape);
     let vertex_shape = match params.values_on {
-        ValuesOn::Vertices => data_shape.clone(),
+        ValuesOn::Vertices => Shape::new(shape),
         ValuesOn::Cells => Shape::new(&shape.iter().map(|&n| n + 1).collect::<Vec<_>>()),
     };
-    let sources = match params.values_on {
-        ValuesOn::Vertices => vertex_sources(data, &vertex_shape, !params.negate),
-        ValuesOn::Cells => cell_sources(data, &data_shape, &vertex_shape, params.negate),
-    };
+    let sources = cube_sources(data, shape, params.values_on, params.negate);
     interrupt.check()?;
     let geometry = Geometry::cubical(vertex_shape);
     grid::build(
@@ -83,8 +79,21 @@ pub fn cube_filtration(
     )
 }
 
+/// For every face-bit mask and anchor of the vertex grid, the data index of the cube's value,
+/// or `ABSENT` where the cube does not fit in the grid.
+pub(crate) fn cube_sources(data: &[f64], shape: &[usize], values_on: ValuesOn, negate: bool) -> Vec<Vec<u32>> {
+    let data_shape = Shape::new(shape);
+    match values_on {
+        ValuesOn::Vertices => vertex_sources(data, &data_shape, !negate),
+        ValuesOn::Cells => {
+            let vertex_shape = Shape::new(&shape.iter().map(|&n| n + 1).collect::<Vec<_>>());
+            cell_sources(data, &data_shape, &vertex_shape, negate)
+        }
+    }
+}
+
 /// Marks an absent cube (or an invalid candidate) in the source tables.
-const ABSENT: u32 = u32::MAX;
+pub(crate) const ABSENT: u32 = u32::MAX;
 
 /// Whether data value `a` beats `b` for the extreme in use; ties keep `b`, the earlier one.
 fn beats(data: &[f64], a: u32, b: u32, take_max: bool) -> bool {

@@ -668,12 +668,12 @@ pub(crate) fn build(
 
 /// The data entries in filtration order, by (order key, index), cut into groups of equal values
 /// (−0.0 and 0.0 are equal).
-struct DataOrder {
-    order: Vec<u32>,
+pub(crate) struct DataOrder {
+    pub(crate) order: Vec<u32>,
     /// `data[order[k]]`.
-    values: Vec<f64>,
+    pub(crate) values: Vec<f64>,
     /// Group g is `order[ends[g − 1]..ends[g]]`.
-    ends: Vec<u32>,
+    pub(crate) ends: Vec<u32>,
 }
 
 impl DataOrder {
@@ -681,7 +681,7 @@ impl DataOrder {
     /// bits: three passes over 12-byte items), then a comparison sort of each run of equal high
     /// halves by (low half, index). Runs are short unless the data crowd into a relative width of
     /// about 10^-6.
-    fn new(data: &[f64], negate: bool) -> Self {
+    pub(crate) fn new(data: &[f64], negate: bool) -> Self {
         let mut items: Vec<(u32, u32, u32)> = data
             .par_iter()
             .enumerate()
@@ -717,6 +717,20 @@ impl DataOrder {
             order,
             ends,
         }
+    }
+
+    /// For every data entry, the index of its group: entries compare in the filtration order as
+    /// their ranks do, and equal values have equal ranks.
+    pub(crate) fn dense_ranks(&self) -> Result<Vec<u32>> {
+        let mut rank = try_filled(self.order.len(), 0u32, "data ranks")?;
+        let mut begin = 0usize;
+        for (g, &end) in self.ends.iter().enumerate() {
+            for &i in &self.order[begin..end as usize] {
+                rank[i as usize] = g as u32;
+            }
+            begin = end as usize;
+        }
+        Ok(rank)
     }
 }
 

@@ -13,7 +13,7 @@
 pub mod cubical;
 pub mod delaunay;
 pub mod freudenthal;
-mod grid;
+pub(crate) mod grid;
 mod radix;
 pub mod vr;
 

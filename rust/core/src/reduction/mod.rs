@@ -10,6 +10,7 @@ mod canonical;
 mod clearing;
 pub mod implicit_vr;
 mod parallel;
+pub mod planar_cubical;
 mod union_find;
 
 use std::ops::Range;
