@@ -81,7 +81,7 @@ pub fn cube_filtration(
 
 /// For every face-bit mask and anchor of the vertex grid, the data index of the cube's value,
 /// or `ABSENT` where the cube does not fit in the grid.
-pub(crate) fn cube_sources(data: &[f64], shape: &[usize], values_on: ValuesOn, negate: bool) -> Vec<Vec<u32>> {
+fn cube_sources(data: &[f64], shape: &[usize], values_on: ValuesOn, negate: bool) -> Vec<Vec<u32>> {
     let data_shape = Shape::new(shape);
     match values_on {
         ValuesOn::Vertices => vertex_sources(data, &data_shape, !negate),
@@ -93,7 +93,7 @@ pub(crate) fn cube_sources(data: &[f64], shape: &[usize], values_on: ValuesOn, n
 }
 
 /// Marks an absent cube (or an invalid candidate) in the source tables.
-pub(crate) const ABSENT: u32 = u32::MAX;
+const ABSENT: u32 = u32::MAX;
 
 /// Whether data value `a` beats `b` for the extreme in use; ties keep `b`, the earlier one.
 fn beats(data: &[f64], a: u32, b: u32, take_max: bool) -> bool {

@@ -19,7 +19,7 @@
 //! 40 bytes per vertex of the grid.
 
 use crate::error::{try_filled, Result};
-use crate::filtration::cubical::{cube_sources, CubeParams, ValuesOn, ABSENT};
+use crate::filtration::cubical::{CubeParams, ValuesOn};
 use crate::filtration::grid;
 use crate::interrupt::Interrupt;
 
@@ -79,54 +79,196 @@ pub fn cube_persistence_2d(
     if max_dim == 0 {
         return Ok(Some(SourceDiagrams::default()));
     }
-    let grid = Grid { rows, cols };
-    // sources[mask][anchor]: the data entry of the cube at `anchor` with face bits `mask` (bit 0
-    // along the rows, bit 1 along the columns), or ABSENT.
-    let sources = cube_sources(data, shape, params.values_on, params.negate);
-    interrupt.check()?;
     let rank = grid::DataOrder::new(data, params.negate).dense_ranks()?;
-    let edges = SortedEdges::new(&grid, &sources, &rank, interrupt)?;
-    let mut dims = vec![h0_rows(&grid, &sources, &rank, &edges, include_essential, interrupt)?];
+    interrupt.check()?;
+    let grid = Grid::new(rows, cols, params.values_on, &rank)?;
+    interrupt.check()?;
+    let edges = SortedEdges::new(&grid, interrupt)?;
+    let mut dims = vec![h0_rows(&grid, &edges, include_essential, interrupt)?];
     if max_dim == 2 {
-        dims.push(h1_rows(&grid, &sources, &rank, &edges, interrupt)?);
+        dims.push(h1_rows(&grid, &edges, interrupt)?);
     }
     Ok(Some(SourceDiagrams { dims }))
 }
 
-/// The vertex grid, `rows` × `cols` in C order.
-struct Grid {
+/// A rank no cell has: the padding around the grid.
+const PAD: u32 = u32::MAX;
+
+/// Edges swept between two checks for cancellation.
+const INTERRUPT_STRIDE: usize = 1 << 16;
+
+/// The grid with the rank of every vertex and square, laid out with one row and one column of
+/// padding so that neighbours are found by adding offsets, without a division or a bounds test.
+///
+/// Vertex (i, j) of the `rows` × `cols` vertex grid sits at `i · width + j` with `width = cols +
+/// 1`. Square (i, j), anchored at vertex (i, j), sits at `(i + 1) · width + j + 1` in a table of
+/// `rows + 1` rows whose first and last rows and columns are padding. Edge `2q` goes from vertex
+/// q along the rows (to q + width), edge `2q + 1` along the columns (to q + 1); codes ascend in
+/// emission order.
+struct Grid<'a> {
     rows: usize,
     cols: usize,
+    width: usize,
+    values_on: ValuesOn,
+    /// Rank of each data entry's value.
+    rank: &'a [u32],
+    /// Rank of each vertex's value, `PAD` in the padding column.
+    vertex_rank: Vec<u32>,
+    /// Rank of each square's value, `PAD` in the padding.
+    square_rank: Vec<u32>,
 }
 
-impl Grid {
-    fn n_vertices(&self) -> usize {
-        self.rows * self.cols
-    }
-
-    /// The two vertices of edge `code` (anchor · 2 + 0 along the rows, + 1 along the columns).
-    fn edge_vertices(&self, code: u32) -> (u32, u32) {
-        let anchor = code >> 1;
-        let step = if code & 1 == 0 { self.cols as u32 } else { 1 };
-        (anchor, anchor + step)
-    }
-
-    /// The squares on the two sides of edge `code`, by anchor, with `outside` where the edge is
-    /// on the boundary of the grid.
-    fn edge_squares(&self, code: u32, outside: u32) -> (u32, u32) {
-        let anchor = code >> 1;
-        let (i, j) = (anchor as usize / self.cols, anchor as usize % self.cols);
-        if code & 1 == 0 {
-            // Along the rows, from (i, j) to (i + 1, j): squares anchored at (i, j − 1), (i, j).
-            let left = if j >= 1 { anchor - 1 } else { outside };
-            let right = if j + 1 < self.cols { anchor } else { outside };
-            (left, right)
-        } else {
-            // Along the columns, from (i, j) to (i, j + 1): squares anchored at (i − 1, j), (i, j).
-            let up = if i >= 1 { anchor - self.cols as u32 } else { outside };
-            let down = if i + 1 < self.rows { anchor } else { outside };
-            (up, down)
+impl<'a> Grid<'a> {
+    fn new(rows: usize, cols: usize, values_on: ValuesOn, rank: &'a [u32]) -> Result<Self> {
+        let width = cols + 1;
+        let mut vertex_rank = try_filled(rows * width, PAD, "grid ranks")?;
+        // One more padding entry: the squares beside the last padding vertex's edges.
+        let mut square_rank = try_filled((rows + 1) * width + 1, PAD, "grid ranks")?;
+        match values_on {
+            // Squares are the data; a vertex takes the least rank of the squares around it.
+            ValuesOn::Cells => {
+                for i in 0..rows - 1 {
+                    let (from, to) = ((i + 1) * width + 1, i * (cols - 1));
+                    square_rank[from..from + cols - 1].copy_from_slice(&rank[to..to + cols - 1]);
+                }
+                // The squares around vertex q = (i, j) are those anchored at (i − 1, j − 1), (i −
+                // 1, j), (i, j − 1) and (i, j): q, q + 1, q + width and q + width + 1.
+                for i in 0..rows {
+                    for q in i * width..i * width + cols {
+                        let s = &square_rank[q..];
+                        vertex_rank[q] = s[0].min(s[1]).min(s[width]).min(s[width + 1]);
+                    }
+                }
+            }
+            // Vertices are the data; a square takes the greatest rank of its corners.
+            ValuesOn::Vertices => {
+                for i in 0..rows {
+                    vertex_rank[i * width..i * width + cols].copy_from_slice(&rank[i * cols..(i + 1) * cols]);
+                }
+                for i in 0..rows - 1 {
+                    for j in 0..cols - 1 {
+                        let q = i * width + j;
+                        let v = &vertex_rank[q..];
+                        square_rank[q + width + 1] = v[0].max(v[1]).max(v[width]).max(v[width + 1]);
+                    }
+                }
+            }
         }
+        Ok(Grid {
+            rows,
+            cols,
+            width,
+            values_on,
+            rank,
+            vertex_rank,
+            square_rank,
+        })
+    }
+
+    /// The number of edge codes (some absent: those leaving the grid).
+    fn n_codes(&self) -> usize {
+        2 * self.rows * self.width
+    }
+
+    /// The rank of edge `code`, `PAD` if it leaves the grid.
+    #[inline]
+    fn edge_rank(&self, code: usize) -> u32 {
+        let q = code >> 1;
+        let step = if code & 1 == 0 { self.width } else { 1 };
+        match self.values_on {
+            ValuesOn::Cells => {
+                // The squares on its two sides (see edge_squares).
+                let (a, b) = if code & 1 == 0 {
+                    (q + self.width, q + self.width + 1)
+                } else {
+                    (q + 1, q + self.width + 1)
+                };
+                self.square_rank[a].min(self.square_rank[b])
+            }
+            ValuesOn::Vertices => {
+                let far = q + step;
+                if far >= self.vertex_rank.len() || self.vertex_rank[far] == PAD {
+                    PAD
+                } else {
+                    self.vertex_rank[q].max(self.vertex_rank[far])
+                }
+            }
+        }
+    }
+
+    /// The two vertices of edge `code`.
+    #[inline]
+    fn edge_vertices(&self, code: u32) -> (u32, u32) {
+        let q = code >> 1;
+        let step = if code & 1 == 0 { self.width as u32 } else { 1 };
+        (q, q + step)
+    }
+
+    /// The squares on the two sides of edge `code` (padding where it is on the boundary).
+    #[inline]
+    fn edge_squares(&self, code: u32) -> (u32, u32) {
+        let (q, w) = (code >> 1, self.width as u32);
+        if code & 1 == 0 {
+            // From (i, j) to (i + 1, j): squares (i, j − 1) and (i, j).
+            (q + w, q + w + 1)
+        } else {
+            // From (i, j) to (i, j + 1): squares (i − 1, j) and (i, j).
+            (q + 1, q + w + 1)
+        }
+    }
+
+    /// The data index of the vertex grid's point (i, j) under values on vertices, or of the top
+    /// cube anchored there under values on cells, if it exists.
+    fn entry(&self, i: isize, j: isize) -> Option<usize> {
+        let (h, w) = match self.values_on {
+            ValuesOn::Vertices => (self.rows, self.cols),
+            ValuesOn::Cells => (self.rows - 1, self.cols - 1),
+        };
+        (0 <= i && i < h as isize && 0 <= j && j < w as isize).then(|| i as usize * w + j as usize)
+    }
+
+    /// The data index a cell's value is read from: the first candidate of SPEC's enumeration
+    /// whose value is the cell's (the extreme, of rank `rank`). `steps` are the candidates'
+    /// offsets from the anchor `q`, in enumeration order.
+    fn source(&self, q: usize, rank: u32, steps: &[(isize, isize)]) -> i64 {
+        let (i, j) = ((q / self.width) as isize, (q % self.width) as isize);
+        let found = steps
+            .iter()
+            .filter_map(|&(di, dj)| self.entry(i + di, j + dj))
+            .find(|&e| self.rank[e] == rank);
+        found.expect("a cell's value is one of its candidates'") as i64
+    }
+
+    fn vertex_source(&self, q: u32) -> i64 {
+        let steps: &[(isize, isize)] = match self.values_on {
+            ValuesOn::Vertices => &[(0, 0)],
+            // Top cubes at the anchor minus steps along the missing axes 0 and 1 (bit 0 first).
+            ValuesOn::Cells => &[(0, 0), (-1, 0), (0, -1), (-1, -1)],
+        };
+        self.source(q as usize, self.vertex_rank[q as usize], steps)
+    }
+
+    fn edge_source(&self, code: u32) -> i64 {
+        let along_rows = code & 1 == 0;
+        let steps: &[(isize, isize)] = match (self.values_on, along_rows) {
+            (ValuesOn::Vertices, true) => &[(0, 0), (1, 0)],
+            (ValuesOn::Vertices, false) => &[(0, 0), (0, 1)],
+            // The missing axis is the other one.
+            (ValuesOn::Cells, true) => &[(0, 0), (0, -1)],
+            (ValuesOn::Cells, false) => &[(0, 0), (-1, 0)],
+        };
+        self.source(code as usize >> 1, self.edge_rank(code as usize), steps)
+    }
+
+    /// `square` is an index into `square_rank`; its anchor is one row and one column back.
+    fn square_source(&self, square: u32) -> i64 {
+        let steps: &[(isize, isize)] = match self.values_on {
+            // Corners: bit 0 of m steps along axis 0, bit 1 along axis 1.
+            ValuesOn::Vertices => &[(0, 0), (1, 0), (0, 1), (1, 1)],
+            ValuesOn::Cells => &[(0, 0)],
+        };
+        let anchor = square as usize - self.width - 1;
+        self.source(anchor, self.square_rank[square as usize], steps)
     }
 }
 
@@ -139,16 +281,14 @@ struct SortedEdges {
 
 impl SortedEdges {
     /// A counting sort by rank, reading the edges in code order so that equal ranks keep it.
-    fn new(grid: &Grid, sources: &[Vec<u32>], rank: &[u32], interrupt: &Interrupt) -> Result<Self> {
-        let n_ranks = rank.iter().max().map_or(0, |&r| r as usize + 1);
-        let edge_rank = |code: usize| {
-            let source = sources[1 + (code & 1)][code >> 1];
-            (source != ABSENT).then(|| rank[source as usize] as usize)
-        };
-        let n_codes = 2 * grid.n_vertices();
+    fn new(grid: &Grid, interrupt: &Interrupt) -> Result<Self> {
+        let n_ranks = grid.rank.iter().max().map_or(0, |&r| r as usize + 1);
         let mut starts = try_filled(n_ranks + 1, 0u32, "edge sort")?;
-        for r in (0..n_codes).filter_map(edge_rank) {
-            starts[r + 1] += 1;
+        for code in 0..grid.n_codes() {
+            let r = grid.edge_rank(code);
+            if r != PAD {
+                starts[r as usize + 1] += 1;
+            }
         }
         for r in 0..n_ranks {
             starts[r + 1] += starts[r];
@@ -156,26 +296,30 @@ impl SortedEdges {
         interrupt.check()?;
         let mut codes = try_filled(starts[n_ranks] as usize, 0u32, "edge sort")?;
         let mut cursor = starts.clone();
-        for code in 0..n_codes {
-            if let Some(r) = edge_rank(code) {
-                codes[cursor[r] as usize] = code as u32;
-                cursor[r] += 1;
+        for code in 0..grid.n_codes() {
+            let r = grid.edge_rank(code);
+            if r != PAD {
+                let slot = &mut cursor[r as usize];
+                codes[*slot as usize] = code as u32;
+                *slot += 1;
             }
         }
         Ok(SortedEdges { codes, starts })
     }
 
-    /// (rank, code) of every edge in filtration order.
-    fn ascending(&self) -> impl DoubleEndedIterator<Item = (u32, u32)> + '_ {
-        self.starts.windows(2).enumerate().flat_map(move |(r, w)| {
-            self.codes[w[0] as usize..w[1] as usize]
-                .iter()
-                .map(move |&c| (r as u32, c))
-        })
+    /// The number of ranks (some possibly without edges).
+    fn n_ranks(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    /// The codes of the edges of rank `r`, in emission order.
+    fn of_rank(&self, r: usize) -> &[u32] {
+        &self.codes[self.starts[r] as usize..self.starts[r + 1] as usize]
     }
 }
 
 /// The root of `v` in the forest `parent`, halving the path on the way.
+#[inline]
 fn root(parent: &mut [u32], mut v: u32) -> u32 {
     while parent[v as usize] != v {
         let grand = parent[parent[v as usize] as usize];
@@ -185,113 +329,111 @@ fn root(parent: &mut [u32], mut v: u32) -> u32 {
     v
 }
 
-/// A cell's order key within its dimension: (rank of its value, emission index).
-fn key(rank: u32, index: u32) -> u64 {
-    (u64::from(rank) << 32) | u64::from(index)
+/// A cell's order key within its dimension: (rank of its value, position), the position
+/// ascending with the emission index.
+#[inline]
+fn key(rank: u32, position: u32) -> u64 {
+    (u64::from(rank) << 32) | u64::from(position)
 }
 
 /// H0 by Kruskal's sweep with the elder rule: an edge joining two components kills the one
 /// whose oldest vertex comes later; the root of a component is its oldest vertex.
-fn h0_rows(
-    grid: &Grid,
-    sources: &[Vec<u32>],
-    rank: &[u32],
-    edges: &SortedEdges,
-    include_essential: bool,
-    interrupt: &Interrupt,
-) -> Result<Vec<[i64; 2]>> {
-    let vertex_source = &sources[0];
-    let mut vertex_rank = try_filled(grid.n_vertices(), 0u32, "union-find forest")?;
-    for (r, &s) in vertex_rank.iter_mut().zip(vertex_source) {
-        *r = rank[s as usize];
-    }
-    let mut parent = try_filled(grid.n_vertices(), 0u32, "union-find forest")?;
+fn h0_rows(grid: &Grid, edges: &SortedEdges, include_essential: bool, interrupt: &Interrupt) -> Result<Vec<[i64; 2]>> {
+    let vertex_rank = &grid.vertex_rank;
+    let mut parent = try_filled(vertex_rank.len(), 0u32, "union-find forest")?;
     for (v, p) in parent.iter_mut().enumerate() {
         *p = v as u32;
     }
     let vertex_key = |v: u32| key(vertex_rank[v as usize], v);
-    // (birth key, row): sorted by the key at the end, which is sorting by birth sid.
-    let mut rows: Vec<(u64, [i64; 2])> = Vec::new();
-    for (k, (edge_rank, code)) in edges.ascending().enumerate() {
-        if k % 4096 == 0 {
-            interrupt.check()?;
-        }
-        let (a, b) = grid.edge_vertices(code);
-        let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
-        if ra == rb {
-            continue;
-        }
-        let (elder, younger) = if vertex_key(ra) < vertex_key(rb) {
-            (ra, rb)
-        } else {
-            (rb, ra)
-        };
-        parent[younger as usize] = elder;
-        // Equal values: a zero-persistence pair, not reported.
-        if vertex_rank[younger as usize] != edge_rank {
-            let death = sources[1 + (code as usize & 1)][code as usize >> 1];
-            rows.push((
-                vertex_key(younger),
-                [i64::from(vertex_source[younger as usize]), i64::from(death)],
-            ));
+    // (birth key, younger vertex, edge): sorted by the key at the end, which is by birth sid.
+    let mut pairs: Vec<(u64, u32, u32)> = Vec::new();
+    let mut seen = 0usize;
+    for r in 0..edges.n_ranks() {
+        for &code in edges.of_rank(r) {
+            seen += 1;
+            if seen % INTERRUPT_STRIDE == 0 {
+                interrupt.check()?;
+            }
+            let (a, b) = grid.edge_vertices(code);
+            let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+            if ra == rb {
+                continue;
+            }
+            let (elder, younger) = if vertex_key(ra) < vertex_key(rb) {
+                (ra, rb)
+            } else {
+                (rb, ra)
+            };
+            parent[younger as usize] = elder;
+            // Equal values: a zero-persistence pair, not reported.
+            if vertex_rank[younger as usize] != r as u32 {
+                pairs.push((vertex_key(younger), younger, code));
+            }
         }
     }
+    pairs.sort_unstable_by_key(|&(k, _, _)| k);
+    let mut rows: Vec<[i64; 2]> = pairs
+        .into_iter()
+        .map(|(_, vertex, edge)| [grid.vertex_source(vertex), grid.edge_source(edge)])
+        .collect();
     if include_essential {
-        // The grid is connected: one class lives forever, born at the oldest vertex.
+        // The grid is connected: one class lives forever, born at the oldest vertex, whose sid
+        // is 0.
         let oldest = root(&mut parent, 0);
-        rows.push((
-            vertex_key(oldest),
-            [i64::from(vertex_source[oldest as usize]), ESSENTIAL],
-        ));
+        rows.insert(0, [grid.vertex_source(oldest), ESSENTIAL]);
     }
-    rows.sort_unstable_by_key(|&(k, _)| k);
-    Ok(rows.into_iter().map(|(_, row)| row).collect())
+    Ok(rows)
 }
 
 /// H1 by duality: the edges in reverse filtration order join the squares on their two sides (or
 /// the outside); an edge joining two dual components is born and dies at the younger
 /// component's representative, its latest square (the outside is older than every square).
-fn h1_rows(
-    grid: &Grid,
-    sources: &[Vec<u32>],
-    rank: &[u32],
-    edges: &SortedEdges,
-    interrupt: &Interrupt,
-) -> Result<Vec<[i64; 2]>> {
-    let square_source = &sources[3];
-    let outside = grid.n_vertices() as u32;
-    let mut parent = try_filled(grid.n_vertices() + 1, 0u32, "dual forest")?;
+fn h1_rows(grid: &Grid, edges: &SortedEdges, interrupt: &Interrupt) -> Result<Vec<[i64; 2]>> {
+    let square_rank = &grid.square_rank;
+    // The padding is one dual vertex, the outside, at index `outside`.
+    let outside = square_rank.len() as u32;
+    let mut parent = try_filled(square_rank.len() + 1, 0u32, "dual forest")?;
     for (v, p) in parent.iter_mut().enumerate() {
-        *p = v as u32;
+        *p = if v < square_rank.len() && square_rank[v] == PAD {
+            outside
+        } else {
+            v as u32
+        };
     }
+    // PAD ranks make the outside the oldest.
     let age = |square: u32| {
         if square == outside {
             u64::MAX
         } else {
-            key(rank[square_source[square as usize] as usize], square)
+            key(square_rank[square as usize], square)
         }
     };
-    let mut rows = Vec::new();
-    for (k, (edge_rank, code)) in edges.ascending().rev().enumerate() {
-        if k % 4096 == 0 {
-            interrupt.check()?;
-        }
-        let (a, b) = grid.edge_squares(code, outside);
-        let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
-        if ra == rb {
-            continue;
-        }
-        let (elder, younger) = if age(ra) > age(rb) { (ra, rb) } else { (rb, ra) };
-        parent[younger as usize] = elder;
-        let death = square_source[younger as usize];
-        if rank[death as usize] != edge_rank {
-            let birth = sources[1 + (code as usize & 1)][code as usize >> 1];
-            rows.push([i64::from(birth), i64::from(death)]);
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    let mut seen = 0usize;
+    for r in (0..edges.n_ranks()).rev() {
+        for &code in edges.of_rank(r).iter().rev() {
+            seen += 1;
+            if seen % INTERRUPT_STRIDE == 0 {
+                interrupt.check()?;
+            }
+            let (a, b) = grid.edge_squares(code);
+            let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+            if ra == rb {
+                continue;
+            }
+            let (elder, younger) = if age(ra) > age(rb) { (ra, rb) } else { (rb, ra) };
+            parent[younger as usize] = elder;
+            if square_rank[younger as usize] != r as u32 {
+                pairs.push((code, younger));
+            }
         }
     }
     // Found by decreasing birth; rows go by increasing birth sid.
-    rows.reverse();
-    Ok(rows)
+    Ok(pairs
+        .into_iter()
+        .rev()
+        .map(|(edge, square)| [grid.edge_source(edge), grid.square_source(square)])
+        .collect())
 }
 
 #[cfg(test)]
