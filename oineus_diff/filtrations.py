@@ -43,7 +43,8 @@ class DiffFiltration:
     values : torch.Tensor of shape (n_cells,)
         Entry i is the value of the cell with sid i, in the filtration dtype, on the input's
         device, carrying the autograd graph of the input. Vietoris-Rips and grid filtrations
-        form it on first access (see :func:`persistence_diagram`).
+        form it on first access (see :func:`persistence_diagram`); Vietoris-Rips and 2-D cubical
+        filtrations of a tensor build their cells then too.
     kind : str
         ``"vr"``, ``"freudenthal"``, ``"cubical"``, ``"alpha"``, ``"weak_alpha"`` or
         ``"cech_delaunay"``.
@@ -801,6 +802,11 @@ def cube_filtration(
     **Gradients.** ``values`` is a gather, ``data.flatten()[critical_indices]``: each cell's
     gradient goes to one data entry, the first vertex (or top cube) in the documented
     enumeration attaining the extreme. The map is piecewise linear, not smooth.
+
+    **2-D tensors.** The cells of a 2-D tensor's filtration are built when something first
+    needs them (``values``, cells, critical sets, index pairs); dgm-loss diagrams are computed
+    without them (see :func:`persistence_diagram`). They are built from the data as they were
+    at this call.
 
     References
     ----------

@@ -248,7 +248,10 @@ def persistence_diagram(
     first use. Until then, diagrams gather their points from the data directly,
     ``data.flatten()[critical index]``: the same numbers and the same gradient reaching the
     data, with a backward that touches only the diagram's entries. Here too, read
-    ``fil.values`` first to differentiate with respect to the values.
+    ``fil.values`` first to differentiate with respect to the values. A 2-D cubical filtration
+    of a tensor builds its cells only when something needs them: its dgm-loss diagrams come
+    from union-finds over the grid, which report each point's two data entries, and
+    ``index_pairs`` builds the cells on its first call.
 
     References
     ----------
