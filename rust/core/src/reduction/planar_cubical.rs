@@ -542,6 +542,20 @@ mod tests {
     }
 
     #[test]
+    fn a_cancelled_call_stops() {
+        let flag = std::sync::atomic::AtomicBool::new(true);
+        let data = vec![1.0; 64 * 64];
+        let result = cube_persistence_2d(
+            &data,
+            &[64, 64],
+            &params(false, 2, true),
+            false,
+            &Interrupt::from_flag(&flag),
+        );
+        assert_eq!(result, Err(crate::Error::Interrupted));
+    }
+
+    #[test]
     fn bad_data_is_an_error() {
         let p = params(false, 2, true);
         assert!(cube_persistence_2d(&[1.0, f64::NAN], &[1, 2], &p, false, &Interrupt::never()).is_err());
