@@ -18,13 +18,11 @@
 //! per anchor and face mask), a rank per data entry, the sorted edges and two forests, about
 //! 40 bytes per vertex of the grid.
 
+use crate::diagram::ESSENTIAL;
 use crate::error::{try_filled, Result};
 use crate::filtration::cubical::{CubeParams, ValuesOn};
 use crate::filtration::grid;
 use crate::interrupt::Interrupt;
-
-/// The death of an essential row.
-pub const ESSENTIAL: i64 = -1;
 
 /// Diagram rows as [birth source, death source]: flat data indices whose values are the birth
 /// and death values ([`ESSENTIAL`] for the death of an essential class). One list per dimension
