@@ -39,6 +39,13 @@ def build(builder, data, **kwargs):
     return od.cube_filtration(data, values_on=values_on, **kwargs)
 
 
+def fil_with_values(builder, tensor, negate):
+    """A grid filtration whose cells and values are formed before any diagram."""
+    fil = build(builder, tensor, negate=negate)
+    _ = fil.values
+    return fil
+
+
 def grid_data(seed, shape, plateaus):
     rng = np.random.default_rng(seed)
     if plateaus:
@@ -155,6 +162,26 @@ def test_random_grid_matches_oineus(seed, shape, plateaus, builder, negate):
             sorted_points(dgms.in_dimension(dim, as_numpy=True)[finite]), expected[dim], err_msg=f"H{dim}"
         )
     assert len(dgms[0]) > 1
+    if builder != "freudenthal" and data.ndim == 2:
+        # From a tensor, 2-D cubical diagrams skip the cells (union-finds over the grid): the same
+        # points as Oineus's, and the gradient of the built path.
+        tensor = torch.tensor(data, requires_grad=True)
+        direct_fil = build(builder, tensor, negate=negate)
+        direct = od.persistence_diagram(direct_fil, include_inf_points=True)
+        assert not direct_fil._is_built
+        for dim in direct:
+            points = direct.in_dimension(dim, as_numpy=True)
+            finite = np.isfinite(points[:, 1])
+            np.testing.assert_array_equal(sorted_points(points[finite]), expected[dim], err_msg=f"H{dim}")
+        loss = sum(torch.nan_to_num(direct[d], posinf=0.0, neginf=0.0).pow(2).sum() for d in direct)
+        loss.backward()
+        built_tensor = torch.tensor(data, requires_grad=True)
+        built = od.persistence_diagram(
+            fil_with_values(builder, built_tensor, negate), include_inf_points=True
+        )
+        sum(torch.nan_to_num(built[d], posinf=0.0, neginf=0.0).pow(2).sum() for d in built).backward()
+        assert torch.count_nonzero(built_tensor.grad) > 0
+        assert torch.equal(tensor.grad, built_tensor.grad)
 
 
 @pytest.mark.parametrize("negate", [False, True], ids=["sub", "super"])
@@ -228,9 +255,18 @@ def split(points):
 
 
 def ours_split(builder, data, negate):
-    dgms = od.persistence_diagram(build(builder, data, negate=negate), include_inf_points=True)
-    assert list(dgms) == list(range(data.ndim))
-    return [split(dgms.in_dimension(dim, as_numpy=True)) for dim in dgms]
+    """Our diagrams from an array (cells built at once) and from a tensor (a 2-D cubical grid's
+    diagrams then come from union-finds over the grid, without the cells); both must agree."""
+    results = []
+    for as_tensor in (False, True):
+        fil = build(builder, torch.tensor(data) if as_tensor else data, negate=negate)
+        dgms = od.persistence_diagram(fil, include_inf_points=True)
+        assert fil._is_built == (not as_tensor or data.ndim != 2)
+        assert list(dgms) == list(range(data.ndim))
+        results.append([split(dgms.in_dimension(dim, as_numpy=True)) for dim in dgms])
+    built, direct = results
+    assert_same_diagrams(direct, built, "tensor input")
+    return direct
 
 
 def negated(diagrams, negate):
